@@ -1,0 +1,1 @@
+"""The harness: CLI and orchestration around the system under test."""

@@ -1,0 +1,1 @@
+"""The local "cluster": topology, supervisor and the real components it starts."""

@@ -1,0 +1,1 @@
+"""Shared plumbing and contracts for the commerce services (no domain logic)."""
