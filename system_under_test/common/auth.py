@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -35,23 +36,40 @@ class TokenError(Exception):
     pass
 
 
+JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
 class JwksVerifier:
-    def __init__(self, jwks_url: str, audience: str, issuer: str | None = None) -> None:
+    """Verifies RS256 tokens; keys come from ``jwks_url`` or, for the user service
+    itself, from ``fetch`` (its own key store)."""
+
+    def __init__(
+        self,
+        jwks_url: str,
+        audience: str,
+        issuer: str | None = None,
+        fetch: JwksFetcher | None = None,
+    ) -> None:
         self.jwks_url = jwks_url
         self.audience = audience
         self.issuer = issuer
+        self._fetch = fetch or self._fetch_over_http
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+
+    async def _fetch_over_http(self) -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=3.0) as client:
+            response = await client.get(self.jwks_url)
+            response.raise_for_status()
+            document: dict[str, Any] = response.json()
+            return document
 
     async def _refresh(self) -> None:
         async with self._lock:
             if time.monotonic() - self._fetched_at < MIN_REFRESH_INTERVAL_S and self._keys:
                 return
-            async with httpx.AsyncClient(timeout=3.0) as client:
-                response = await client.get(self.jwks_url)
-                response.raise_for_status()
-                document = response.json()
+            document = await self._fetch()
             keys = {}
             for jwk in document.get("keys", []):
                 keys[jwk["kid"]] = jwt.PyJWK.from_json(json.dumps(jwk)).key
@@ -62,7 +80,7 @@ class JwksVerifier:
         if kid not in self._keys:
             try:
                 await self._refresh()
-            except (httpx.HTTPError, ValueError) as exc:
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
                 raise TokenError("signing keys are unavailable right now") from exc
         if kid not in self._keys:
             raise TokenError("token signed with an unknown key")

@@ -13,7 +13,10 @@ from opentelemetry import trace
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "color_message",  # uvicorn's ANSI-coloured duplicate of message
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,10 +14,12 @@ from fastapi import FastAPI
 from .database import upgrade_to_head
 from .settings import ServiceSettings
 
+S = TypeVar("S", bound=ServiceSettings)
+
 
 def service_main(
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings], FastAPI],
+    settings_factory: Callable[[], S],
+    app_factory: Callable[[S], FastAPI],
     migrations_dir: Path | None,
     argv: list[str] | None = None,
 ) -> int:

@@ -1,0 +1,1 @@
+"""The API gateway: one public port in front of the commerce services."""

@@ -1,0 +1,1 @@
+"""product-service: the catalog, free-form attributes and stock levels."""

@@ -1,0 +1,107 @@
+"""Tables and queries of the product service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from .domain import Product, ProductFilter
+
+metadata = MetaData()
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("price_cents", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("stock", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("stock >= 0", name="stock_never_negative"),
+    CheckConstraint("price_cents > 0", name="price_positive"),
+)
+
+
+def _to_product(row: Any) -> Product:
+    return Product(**{c.name: getattr(row, c.name) for c in products.columns})
+
+
+def _filtered(stmt: Select[Any], f: ProductFilter) -> Select[Any]:
+    if f.q:
+        pattern = f"%{f.q}%"
+        stmt = stmt.where(or_(products.c.name.ilike(pattern), products.c.description.ilike(pattern)))
+    if f.ids:
+        stmt = stmt.where(products.c.id.in_(f.ids))
+    if f.min_price_cents is not None:
+        stmt = stmt.where(products.c.price_cents >= f.min_price_cents)
+    if f.max_price_cents is not None:
+        stmt = stmt.where(products.c.price_cents <= f.max_price_cents)
+    if f.in_stock is not None:
+        stmt = stmt.where(products.c.stock > 0 if f.in_stock else products.c.stock == 0)
+    for key, value in f.attributes:
+        # Text comparison so "42" matches both the string "42" and the number 42.
+        stmt = stmt.where(products.c.attributes[key].astext == value)
+    return stmt
+
+
+async def list_products(
+    session: AsyncSession, f: ProductFilter, limit: int, offset: int
+) -> tuple[list[Product], int]:
+    total = (await session.execute(_filtered(select(func.count()).select_from(products), f))).scalar_one()
+    rows = await session.execute(
+        _filtered(select(products), f).order_by(products.c.sku).limit(limit).offset(offset)
+    )
+    return [_to_product(r) for r in rows], int(total)
+
+
+async def get_product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
+    row = (await session.execute(select(products).where(products.c.id == product_id))).first()
+    return _to_product(row) if row else None
+
+
+async def insert_product(session: AsyncSession, values: dict[str, Any]) -> Product | None:
+    """None when the SKU exists already."""
+    stmt = (
+        insert(products)
+        .values(id=uuid.uuid4(), **values)
+        .on_conflict_do_nothing(index_elements=["sku"])
+        .returning(products)
+    )
+    row = (await session.execute(stmt)).first()
+    return _to_product(row) if row else None
+
+
+async def update_product(
+    session: AsyncSession, product_id: uuid.UUID, values: dict[str, Any]
+) -> Product | None:
+    stmt = (
+        update(products)
+        .where(products.c.id == product_id)
+        .values(**values, updated_at=func.now())
+        .returning(products)
+    )
+    row = (await session.execute(stmt)).first()
+    return _to_product(row) if row else None

@@ -1,0 +1,1 @@
+"""user-service: accounts, password login and RS256 tokens (JWKS)."""
