@@ -6,7 +6,7 @@ import enum
 import fnmatch
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,21 +72,43 @@ class RouteFile(BaseModel):
 
 
 @dataclass(frozen=True)
+class HeaderRules:
+    """How the gateway rewrites response headers; names and globs are lower case."""
+
+    strip: tuple[str, ...] = ()
+    set: Mapping[str, str] = field(default_factory=dict)
+
+    def strips(self, header: str) -> bool:
+        return any(fnmatch.fnmatchcase(header, glob) for glob in self.strip)
+
+    @classmethod
+    def merged(cls, *layers: ResponseRules) -> HeaderRules:
+        return cls(
+            strip=tuple(glob.lower() for layer in layers for glob in layer.strip_headers),
+            set={k.lower(): v for layer in layers for k, v in layer.set_headers.items()},
+        )
+
+
+@dataclass(frozen=True)
 class Route:
     path: str
     upstream: str
     methods: Mapping[str, Access]
-    strip_headers: tuple[str, ...]  # lower-case globs
-    set_headers: Mapping[str, str]
+    response: HeaderRules
 
-    def strips(self, header: str) -> bool:
-        return any(fnmatch.fnmatchcase(header.lower(), glob) for glob in self.strip_headers)
+    def requires_token(self, method: str) -> bool:
+        return self.methods.get(method, Access.PUBLIC) is not Access.PUBLIC
 
 
 @dataclass(frozen=True)
 class RouteTable:
     source: Path
     routes: tuple[Route, ...]
+    # For answers outside any route: 404s, the gateway's own endpoints.
+    default_response: HeaderRules
+
+    def find(self, template: str) -> Route | None:
+        return next((route for route in self.routes if route.path == template), None)
 
 
 def _describe_location(loc: tuple[int | str, ...], raw: Any) -> str:
@@ -144,15 +166,10 @@ def load_route_table(path: Path, upstreams: Collection[str]) -> RouteTable:
             Route(
                 path=entry.path,
                 upstream=entry.upstream,
-                methods=dict(entry.methods),
-                strip_headers=tuple(
-                    glob.lower()
-                    for glob in (*parsed.response.strip_headers, *entry.response.strip_headers)
-                ),
-                set_headers={
-                    k.lower(): v
-                    for k, v in {**parsed.response.set_headers, **entry.response.set_headers}.items()
-                },
+                methods={str(method): access for method, access in entry.methods.items()},
+                response=HeaderRules.merged(parsed.response, entry.response),
             )
         )
-    return RouteTable(source=path, routes=tuple(routes))
+    return RouteTable(
+        source=path, routes=tuple(routes), default_response=HeaderRules.merged(parsed.response)
+    )

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
 from limits import parse_many
+from pydantic import Field, field_validator
 
 from system_under_test.common.settings import ServiceSettings, service_config
 
