@@ -172,3 +172,15 @@ def ensure_databases(port: int, services: Iterable[str], host: str = "127.0.0.1"
                 )
             urls[service] = db.url(port, host)
     return urls
+
+
+def run_as_user() -> str | None:
+    """The user the server must run as (None: the current one)."""
+    return _run_as()
+
+
+def prepare_server(data_dir: Path) -> None:
+    """Everything before spawning the server: initdb once, drop a stale pid file."""
+    initdb(data_dir)
+    if not _server_alive(data_dir):
+        (data_dir / "postmaster.pid").unlink(missing_ok=True)
