@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from system_under_test.common.settings import ServiceSettings, service_config
 
@@ -41,3 +41,12 @@ class GatewaySettings(ServiceSettings):
             "order": self.order_url,
             "payment": self.payment_url,
         }
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """One line naming the environment variable that holds the bad value."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "settings"
+    variable = "GATEWAY_" + field.upper()
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"invalid setting {variable}: {first['msg']}{more}"

@@ -1,0 +1,191 @@
+"""Stand-ins for the services around the gateway, and a way to run the gateway itself.
+
+The upstreams here are small echo apps and a JWKS server with a test RSA key: they
+stand in for the user, product, order and payment services (covered by their own
+tests) so the gateway's own behaviour can be observed from both sides of the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+REPO = Path(__file__).resolve().parents[3]
+KID = "test-key-1"
+AUDIENCE = "commerce"
+ISSUER = "commerce-user-service"
+UPSTREAM_TIMEOUT_S = 1.0
+MAX_BODY_BYTES = 64 * 1024
+BURST_PER_SECOND = 8
+BREAKER_THRESHOLD = 3
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerThread:
+    """A uvicorn server on an already bound socket, in a background thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("stand-in server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def echo_app(name: str) -> FastAPI:
+    """Answers with what it received. ``?delay_s=`` makes it slow, ``?status=`` makes it
+    fail with its own problem+json body."""
+    app = FastAPI()
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def echo(request: Request) -> Response:
+        await asyncio.sleep(float(request.query_params.get("delay_s", "0")))
+        status = int(request.query_params.get("status", "200"))
+        internal = {"server": "echo-upstream", "x-internal-node": "pod-7"}
+        if status >= 400:
+            problem = {"type": "https://example.test/echo", "title": "Echo problem",
+                       "status": status, "detail": f"{name} refused"}
+            return JSONResponse(problem, status_code=status, headers=internal,
+                                media_type="application/problem+json")
+        body = await request.body()
+        return JSONResponse(
+            {
+                "upstream": name,
+                "method": request.method,
+                "raw_path": request.scope["raw_path"].decode(),
+                "query": request.scope["query_string"].decode(),
+                "headers": dict(request.headers),
+                "body": body.decode("utf-8", "replace"),
+            },
+            headers={**internal, "cache-control": "public, max-age=60", "x-upstream": name},
+        )
+
+    return app
+
+
+@dataclass
+class Keys:
+    signing: rsa.RSAPrivateKey
+    forged: rsa.RSAPrivateKey  # not published in the JWKS
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.signing.public_key()))
+        return {"keys": [{**jwk, "kid": KID, "alg": "RS256", "use": "sig"}]}
+
+    def token(
+        self,
+        subject: str | None = None,
+        roles: tuple[str, ...] = ("customer",),
+        *,
+        expires_in: int = 300,
+        audience: str = AUDIENCE,
+        key: rsa.RSAPrivateKey | None = None,
+    ) -> str:
+        now = int(time.time())
+        claims = {"sub": subject or f"user-{uuid.uuid4().hex[:8]}", "roles": list(roles),
+                  "aud": audience, "iss": ISSUER, "iat": now, "exp": now + expires_in}
+        return jwt.encode(claims, key or self.signing, algorithm="RS256", headers={"kid": KID})
+
+    def unsigned_token(self) -> str:
+        def part(data: dict[str, Any]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+        now = int(time.time())
+        claims = {"sub": "mallory", "roles": ["admin"], "aud": AUDIENCE, "iss": ISSUER,
+                  "exp": now + 300}
+        return f"{part({'alg': 'none', 'kid': KID, 'typ': 'JWT'})}.{part(claims)}."
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    log_file: Path
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        lines = self.log_file.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+def gateway_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(PYTHONUNBUFFERED="1", OTEL_EXPORTER_OTLP_ENDPOINT="", **overrides)
+    return env
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gateway exited early:\n{log_file.read_text()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gateway not ready in time:\n{log_file.read_text()}")
+
+
+@contextlib.contextmanager
+def run_gateway(log_file: Path, **settings: str) -> Iterator[RunningGateway]:
+    """``python -m system_under_test.gateway`` as its own process, logging to a file."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log_file.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "system_under_test.gateway"],
+            cwd=REPO, env=gateway_env(GATEWAY_PORT=str(port), **settings),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_ready(url, process, log_file)
+            yield RunningGateway(url=url, log_file=log_file)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
