@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    Identity,
     Column,
     DateTime,
     Integer,
@@ -23,9 +25,13 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from system_under_test.common.messaging.tables import inbox_table, outbox_table
+
 from .domain import Product, ProductFilter
 
 metadata = MetaData()
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
 
 products = Table(
     "products",
@@ -42,6 +48,21 @@ products = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("stock >= 0", name="stock_never_negative"),
     CheckConstraint("price_cents > 0", name="price_positive"),
+)
+
+# One row per reserved order line. Deliberately no unique key on (order_id, product_id):
+# the integrity audit must be able to see a double reservation if one ever happened.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("product_id", UUID(as_uuid=True), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("released_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('reserved', 'released')", name="reservation_status_known"),
 )
 
 
@@ -105,3 +126,43 @@ async def update_product(
     )
     row = (await session.execute(stmt)).first()
     return _to_product(row) if row else None
+
+
+async def lock_products(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Lock the rows in id order (no deadlocks between concurrent reservations)."""
+    rows = await session.execute(
+        select(products.c.id, products.c.stock)
+        .where(products.c.id.in_(ids))
+        .order_by(products.c.id)
+        .with_for_update()
+    )
+    return {r.id: r.stock for r in rows}
+
+
+async def adjust_stock(session: AsyncSession, product_id: uuid.UUID, delta: int) -> None:
+    await session.execute(
+        update(products)
+        .where(products.c.id == product_id)
+        .values(stock=products.c.stock + delta, updated_at=func.now())
+    )
+
+
+async def add_reservation(
+    session: AsyncSession, order_id: uuid.UUID, product_id: uuid.UUID, quantity: int
+) -> None:
+    await session.execute(
+        reservations.insert().values(
+            order_id=order_id, product_id=product_id, quantity=quantity, status="reserved"
+        )
+    )
+
+
+async def release_reservations(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
+    """Mark the order's live reservations released; returns what to put back in stock."""
+    rows = await session.execute(
+        update(reservations)
+        .where(reservations.c.order_id == order_id, reservations.c.status == "reserved")
+        .values(status="released", released_at=func.now())
+        .returning(reservations.c.product_id, reservations.c.quantity)
+    )
+    return [(r.product_id, r.quantity) for r in rows]

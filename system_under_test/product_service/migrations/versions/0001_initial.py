@@ -1,4 +1,4 @@
-"""products
+"""products, reservations, outbox and inbox
 
 Revision ID: 0001
 """
@@ -6,6 +6,11 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from system_under_test.common.messaging.migration_ops import (
+    create_outbox_and_inbox,
+    drop_outbox_and_inbox,
+)
 
 revision = "0001"
 down_revision = None
@@ -28,7 +33,21 @@ def upgrade() -> None:
         sa.CheckConstraint("price_cents > 0", name="price_positive"),
     )
     op.create_index("ix_products_attributes", "products", ["attributes"], postgresql_using="gin")
+    op.create_table(
+        "reservations",
+        sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        sa.Column("order_id", postgresql.UUID(as_uuid=True), nullable=False, index=True),
+        sa.Column("product_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("quantity", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("released_at", sa.DateTime(timezone=True)),
+        sa.CheckConstraint("status IN ('reserved', 'released')", name="reservation_status_known"),
+    )
+    create_outbox_and_inbox()
 
 
 def downgrade() -> None:
+    drop_outbox_and_inbox()
+    op.drop_table("reservations")
     op.drop_table("products")

@@ -1,0 +1,1 @@
+"""Events, the transactional outbox, the idempotent inbox and Kafka plumbing."""

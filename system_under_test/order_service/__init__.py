@@ -1,0 +1,1 @@
+"""order-service: orders, idempotent placement and the saga's bookkeeping."""

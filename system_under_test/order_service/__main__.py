@@ -1,0 +1,9 @@
+import sys
+from pathlib import Path
+
+from system_under_test.common.runner import service_main
+
+from .app import create_app
+from .settings import OrderSettings
+
+sys.exit(service_main(OrderSettings, create_app, Path(__file__).parent / "migrations"))

@@ -1,0 +1,1 @@
+"""payment-provider: a stand-in for the external card processor, with fault knobs."""

@@ -1,0 +1,95 @@
+"""HTTP API of the payment provider stand-in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, Field
+
+from system_under_test.common.faults import admin_guard
+from system_under_test.common.problems import Problem
+
+from .ledger import Behaviour, Charge, Ledger
+
+router = APIRouter()
+
+
+class ChargeIn(BaseModel):
+    amount_cents: int = Field(gt=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    payment_method: str = Field(min_length=1, max_length=32)
+
+
+class ChargeOut(BaseModel):
+    id: uuid.UUID
+    idempotency_key: str
+    amount_cents: int
+    currency: str
+    status: str
+    decline_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, charge: Charge) -> ChargeOut:
+        return cls(**{k: getattr(charge, k) for k in cls.model_fields})
+
+
+class BehaviourIn(BaseModel):
+    decline_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    max_amount_cents: int = Field(default=10_000_000, gt=0)
+
+
+def _ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+@router.post("/charges", status_code=201)
+async def create_charge(
+    body: ChargeIn,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> ChargeOut:
+    if not idempotency_key:
+        raise Problem(400, "An Idempotency-Key header is required for charges.")
+    charge, created = _ledger(request).charge(
+        idempotency_key, body.amount_cents, body.currency, body.payment_method
+    )
+    if not created:
+        if charge.amount_cents != body.amount_cents or charge.currency != body.currency:
+            raise Problem(409, "Idempotency-Key reused with a different amount.")
+        response.status_code = 200
+    return ChargeOut.of(charge)
+
+
+@router.get("/charges")
+async def list_charges(request: Request, idempotency_key: str | None = None) -> list[ChargeOut]:
+    charges = _ledger(request).by_key.values()
+    return [ChargeOut.of(c) for c in charges if idempotency_key in (None, c.idempotency_key)]
+
+
+@router.post("/charges/{charge_id}/refund")
+async def refund(charge_id: uuid.UUID, request: Request) -> ChargeOut:
+    charge = _ledger(request).refund(charge_id)
+    if charge is None:
+        raise Problem(404, f"Charge {charge_id} not found.")
+    return ChargeOut.of(charge)
+
+
+def behaviour_router(admin_token: str) -> APIRouter:
+    admin = APIRouter(prefix="/admin/behaviour", dependencies=[Depends(admin_guard(admin_token))])
+
+    @admin.get("")
+    async def get_behaviour(request: Request) -> BehaviourIn:
+        return BehaviourIn(**_ledger(request).behaviour.__dict__)
+
+    @admin.put("")
+    async def set_behaviour(body: BehaviourIn, request: Request) -> BehaviourIn:
+        _ledger(request).behaviour = Behaviour(**body.model_dump())
+        return body
+
+    return admin

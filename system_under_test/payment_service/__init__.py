@@ -1,0 +1,1 @@
+"""payment-service: the payments ledger and the charge call to the provider."""
