@@ -8,7 +8,9 @@ its webhook receivers pointed at the harness' own alert receiver.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
 SCRAPE_INTERVAL = "5s"  # game days need quick signals; also the rule evaluation interval
 PROMETHEUS_BIN = "prometheus"
 ALERTMANAGER_BIN = "prometheus-alertmanager"
+DEBIAN_PACKAGES = ("prometheus", "prometheus-alertmanager")
+
+
+class MissingBinaries(Exception):
+    """Prometheus or Alertmanager is not installed and could not be installed."""
 
 
 def missing_binaries() -> list[str]:
@@ -137,3 +144,25 @@ def write_prometheus_config(topology: Topology) -> None:
 def write_alertmanager_config(topology: Topology) -> None:
     config = alertmanager_config(topology.project_root, topology.receiver_url)
     write_yaml(topology.run_dir / "alertmanager.yml", config, f"receiver {topology.receiver_url}")
+
+
+def install_command() -> list[str] | None:
+    """How to install what is missing here, if we can (root with apt-get)."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return None
+    return ["apt-get", "install", "-y", "--no-install-recommends", *DEBIAN_PACKAGES]
+
+
+def ensure_binaries() -> None:
+    """Install Prometheus and Alertmanager with apt-get when missing and possible."""
+    if not missing_binaries():
+        return
+    command = install_command()
+    if command is not None:
+        subprocess.run(command, check=False, capture_output=True)
+    still_missing = missing_binaries()
+    if still_missing:
+        raise MissingBinaries(
+            f"{', '.join(still_missing)} not found: install the Debian packages "
+            f"{' '.join(DEBIAN_PACKAGES)} (apt-get install {' '.join(DEBIAN_PACKAGES)})"
+        )

@@ -298,6 +298,7 @@ class Supervisor:
         )
         rt.started_at = time.time()
         rt.ready_at = None
+        self.write_topology()  # keep "what runs where" current, pids included
 
     async def _wait_ready(self, rt: Runtime, deadline: float | None) -> None:
         generation = rt.generation

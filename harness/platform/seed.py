@@ -1,0 +1,145 @@
+"""Demo data for a fresh platform: a catalog to browse and order from at once.
+
+The admin account itself is created by the user-service from ``USER_ADMIN_EMAIL`` /
+``USER_ADMIN_PASSWORD``; here we log in as that admin through the gateway and add the
+demo catalog, only when the catalog is empty, so seeding again changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+# (category, [(name, base price in cents, attributes)]): free-form attributes on purpose.
+CATALOG: list[tuple[str, list[tuple[str, int, dict[str, Any]]]]] = [
+    (
+        "coffee",
+        [
+            ("Espresso beans", 1290, {"roast": "dark", "origin": "Brazil", "weight_g": 500}),
+            ("Filter beans", 1150, {"roast": "light", "origin": "Ethiopia", "weight_g": 250}),
+            ("Decaf beans", 1090, {"roast": "medium", "decaf": True, "weight_g": 250}),
+            ("Moka pot", 3490, {"cups": 6, "material": "aluminium"}),
+            ("Pour-over dripper", 2190, {"material": "ceramic", "size": "02"}),
+            ("Milk frother", 4990, {"power_w": 500, "capacity_ml": 240}),
+        ],
+    ),
+    (
+        "books",
+        [
+            ("Site Reliability Engineering", 3999, {"author": "Beyer et al.", "pages": 552}),
+            ("The Site Reliability Workbook", 3999, {"author": "Beyer et al.", "pages": 508}),
+            ("Release It!", 3495, {"author": "Nygard", "edition": 2}),
+            ("Designing Data-Intensive Applications", 4299, {"author": "Kleppmann"}),
+            ("Chaos Engineering", 3599, {"author": "Rosenthal, Jones", "pages": 305}),
+            ("Observability Engineering", 4199, {"author": "Majors et al."}),
+        ],
+    ),
+    (
+        "outdoor",
+        [
+            ("Trail backpack 30 l", 8990, {"volume_l": 30, "colors": ["green", "black"]}),
+            ("Headlamp", 2990, {"lumens": 400, "battery": "AAA"}),
+            ("Water bottle", 1990, {"capacity_ml": 750, "insulated": True}),
+            ("Rain jacket", 11900, {"sizes": ["S", "M", "L", "XL"], "waterproof_mm": 20000}),
+            ("Camping stove", 5490, {"fuel": "gas", "weight_g": 320}),
+            ("Sleeping pad", 7490, {"r_value": 4.2, "length_cm": 183}),
+        ],
+    ),
+    (
+        "electronics",
+        [
+            ("USB-C cable", 990, {"length_m": 1, "watts": 60}),
+            ("Wireless mouse", 2490, {"dpi": 1600, "bluetooth": True}),
+            ("Mechanical keyboard", 8990, {"switches": "brown", "layout": "ISO"}),
+            ("Noise-cancelling headphones", 19900, {"battery_h": 30, "anc": True}),
+            ("Portable charger", 3490, {"capacity_mah": 10000}),
+            ("Webcam", 5990, {"resolution": "1080p", "fps": 30}),
+        ],
+    ),
+    (
+        "kitchen",
+        [
+            ("Chef's knife", 6990, {"blade_cm": 20, "steel": "VG-10"}),
+            ("Cast-iron pan", 4490, {"diameter_cm": 26}),
+            ("Cutting board", 2490, {"material": "oak", "size_cm": [40, 25]}),
+            ("Spice set", 1890, {"jars": 12}),
+            ("Kitchen scale", 1990, {"max_g": 5000, "precision_g": 1}),
+            ("Tea kettle", 3990, {"capacity_l": 1.7, "temperature_control": True}),
+        ],
+    ),
+]
+SKU_PREFIX = "DEMO"
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: int
+    existing: int
+
+
+class SeedError(Exception):
+    """The gateway refused the admin login or a product."""
+
+
+def demo_products() -> list[dict[str, Any]]:
+    """About thirty products: some sold out, some scarce, most plentiful."""
+    products = []
+    counter = itertools.count(1)
+    for category, items in CATALOG:
+        for name, price, attributes in items:
+            number = next(counter)
+            products.append(
+                {
+                    "sku": f"{SKU_PREFIX}-{category.upper()[:4]}-{number:03d}",
+                    "name": name,
+                    "description": f"{name} from the demo {category} catalog.",
+                    "price_cents": price,
+                    "currency": "EUR",
+                    "attributes": {"category": category, **attributes},
+                    "stock": 0 if number % 13 == 0 else (3 if number % 7 == 0 else 100),
+                }
+            )
+    return products
+
+
+def login(client: httpx.Client, email: str, password: str, within: float = 15.0) -> str:
+    """The admin's access token; retried briefly while the user-service creates the admin."""
+    deadline = time.monotonic() + within
+    while True:
+        response = client.post("/auth/login", json={"email": email, "password": password})
+        if response.status_code == 200:
+            token: str = response.json()["access_token"]
+            return token
+        if time.monotonic() > deadline:
+            raise SeedError(
+                f"admin login as {email} failed: HTTP {response.status_code} {response.text[:200]}"
+            )
+        time.sleep(0.3)
+
+
+def seed(gateway_url: str, email: str, password: str) -> SeedResult:
+    """Create the demo catalog through the gateway when the catalog is empty."""
+    with httpx.Client(base_url=gateway_url, timeout=10.0) as client:
+        listing = client.get("/products", params={"limit": 1})
+        if listing.status_code != 200:
+            raise SeedError(f"GET /products: HTTP {listing.status_code} {listing.text[:200]}")
+        page = listing.json()
+        if page.get("items"):
+            return SeedResult(created=0, existing=int(page.get("total", len(page["items"]))))
+        headers = {"Authorization": f"Bearer {login(client, email, password)}"}
+        created = 0
+        for product in demo_products():
+            response = client.post("/products", json=product, headers=headers)
+            if response.status_code == 409:  # a concurrent seed got there first
+                continue
+            if response.status_code not in (200, 201):
+                raise SeedError(
+                    f"POST /products {product['sku']}: HTTP {response.status_code} "
+                    f"{response.text[:200]}"
+                )
+            created += 1
+        return SeedResult(created=created, existing=0)
