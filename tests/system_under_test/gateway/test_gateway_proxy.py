@@ -181,7 +181,8 @@ async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
     assert declared.status_code == 413
     assert declared.headers["content-type"] == PROBLEM
 
-    async def chunks() -> AsyncIterator[bytes]:  # no content-length: the gateway must count while reading
+    # Sent without content-length: the gateway must count while reading.
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(4):
             yield b"y" * (MAX_BODY_BYTES // 2)
 
