@@ -152,18 +152,20 @@ async def test_burst_over_the_limit_is_429_with_retry_after(
     route = "/orders/{order_id}"
     before = await metric(client, "gateway_rate_limited_total", route=route)
     flooder = bearer(keys.token())
-    attempts = 3 * BURST_PER_SECOND
+    attempts = 4 * BURST_PER_SECOND
     started = time.monotonic()
     responses = await asyncio.gather(
         *(client.get(f"/orders/o-{i}", headers=flooder) for i in range(attempts))
     )
-    # Within one second at most two windows' worth can pass, whatever the timing.
-    assert time.monotonic() - started < 1.0
+    # Each one-second window lets at most a burst through; a slow machine spans more windows.
+    windows_spanned = int(time.monotonic() - started) + 2
+    accepted = [r for r in responses if r.status_code == 200]
     refused = [r for r in responses if r.status_code == 429]
-    assert len(refused) >= attempts - 2 * BURST_PER_SECOND
-    assert all(r.status_code in (200, 429) for r in responses)
+    assert len(accepted) + len(refused) == attempts
+    assert refused
+    assert len(accepted) <= BURST_PER_SECOND * windows_spanned
     assert refused[0].headers["content-type"] == PROBLEM
-    assert 1 <= int(refused[0].headers["retry-after"]) <= 1
+    assert int(refused[0].headers["retry-after"]) == 1
     after = await metric(client, "gateway_rate_limited_total", route=route)
     assert after - before == len(refused)
     # The limit is per client: another user is not affected.
