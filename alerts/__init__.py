@@ -1,0 +1,1 @@
+"""Alerting beyond SLO burn rates: symptom alerts, Alertmanager config, promtool unit tests."""

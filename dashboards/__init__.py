@@ -1,0 +1,1 @@
+"""Grafana dashboards as code (*.dashboard.py, grafanalib), post-processing and a linter."""

@@ -1,0 +1,1 @@
+"""SLOs as code: specs (slo/specs/) -> model -> recording rules, alerts, dashboards."""
