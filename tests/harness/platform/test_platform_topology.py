@@ -49,7 +49,9 @@ def test_services_wait_for_the_database_and_the_broker(tmp_path):
     assert topology["gateway"].depends_on == ()
     assert topology["order-service"].env["KAFKA_BOOTSTRAP_SERVERS"] == "{" + KAFKA_FACT + "}"
     db_url = topology["order-service"].env["ORDER_DATABASE_URL"]
-    assert db_url.startswith("postgresql://order_service:") and db_url.endswith(":5433/order_service")
+    assert db_url.startswith("postgresql://order_service:") and db_url.endswith(
+        ":5433/order_service"
+    )
 
 
 def test_gateway_points_at_every_upstream(tmp_path):
