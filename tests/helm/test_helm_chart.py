@@ -14,7 +14,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import (
+from helm_render import (
     CHART,
     FIXTURES,
     HERE,
@@ -297,7 +297,9 @@ def test_generated_files_are_loaded_verbatim_not_templated(render: Render) -> No
     assert alert["annotations"]["summary"] == (
         "{{ $labels.slo }} burns its error budget at {{ $value | humanizePercentage }}"
     )
-    dashboard = named(objects, "ConfigMap", f"{RELEASE}-commerce-platform-dashboard-checkout-overview")
+    dashboard = named(
+        objects, "ConfigMap", f"{RELEASE}-commerce-platform-dashboard-checkout-overview"
+    )
     assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
     fixture = (FIXTURES / "dashboards" / "Checkout_Overview.json").read_text()
     assert dashboard["data"] == {"Checkout_Overview.json": fixture}
@@ -308,7 +310,9 @@ def test_chart_renders_without_generated_files(tmp_path: Path, manifests_of: Any
     shutil.copytree(CHART, bare, ignore=shutil.ignore_patterns("files"))
     objects = manifests_of(helm.Chart.load(bare).render(name=RELEASE, namespace=NAMESPACE))
     assert of_kind(objects, "PrometheusRule") == []
-    assert not [c for c in of_kind(objects, "ConfigMap") if "grafana_dashboard" in c["metadata"]["labels"]]
+    assert not [
+        c for c in of_kind(objects, "ConfigMap") if "grafana_dashboard" in c["metadata"]["labels"]
+    ]
     assert len(of_kind(objects, "Deployment")) == 7
 
 
@@ -327,7 +331,9 @@ def test_chart_renders_the_generated_files_it_ships(manifests_of: Any) -> None:
     schema = json.loads((HERE / "schemas" / "prometheusrule.json").read_text())
     for rule in rules:
         jsonschema.validate(rule, schema)
-    dashboard_maps = [c for c in of_kind(objects, "ConfigMap") if "grafana_dashboard" in c["metadata"]["labels"]]
+    dashboard_maps = [
+        c for c in of_kind(objects, "ConfigMap") if "grafana_dashboard" in c["metadata"]["labels"]
+    ]
     assert sorted(k for c in dashboard_maps for k in c["data"]) == [p.name for p in dashboards]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import helm_python as helm
 import pytest
 import yaml
-from conftest import CHART, NAMESPACE, RELEASE
+from helm_render import CHART, NAMESPACE, RELEASE
 
 
 @pytest.mark.parametrize(
@@ -21,8 +21,14 @@ from conftest import CHART, NAMESPACE, RELEASE
         ({"auth": {"adminToken": "short"}}, "at '/auth/adminToken': minLength"),
         ({"kafka": {"external": {"bootstrapServers": "kafka"}}}, "bootstrapServers"),
         ({"postgresql": {"auth": {"password": "p@ss/word"}}}, "at '/postgresql/auth/password'"),
-        ({"containerSecurityContext": {"allowPrivilegeEscalation": True}}, "allowPrivilegeEscalation"),
-        ({"harness": {"chaos": {"experiments": ["../etc/passwd"]}}}, "/harness/chaos/experiments/0"),
+        (
+            {"containerSecurityContext": {"allowPrivilegeEscalation": True}},
+            "allowPrivilegeEscalation",
+        ),
+        (
+            {"harness": {"chaos": {"experiments": ["../etc/passwd"]}}},
+            "/harness/chaos/experiments/0",
+        ),
     ],
 )
 def test_invalid_values_fail_with_the_schema_message(values: dict[str, Any], message: str) -> None:
