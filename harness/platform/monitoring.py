@@ -113,8 +113,13 @@ def builtin_alertmanager_config(receiver_url: str) -> dict[str, Any]:
     }
 
 
-def alertmanager_config(project_root: Path, receiver_url: str) -> dict[str, Any]:
-    generated = project_root / "alerts" / "generated" / "alertmanager.yml"
+def alertmanager_config(
+    project_root: Path, receiver_url: str, profile: str = "default"
+) -> dict[str, Any]:
+    generated = project_root / "alerts" / "generated"
+    if profile == "game":
+        generated = generated / "game"
+    generated = generated / "alertmanager.yml"
     if not generated.exists():
         return builtin_alertmanager_config(receiver_url)
     config = yaml.safe_load(generated.read_text()) or {}
@@ -142,7 +147,7 @@ def write_prometheus_config(topology: Topology) -> None:
 
 
 def write_alertmanager_config(topology: Topology) -> None:
-    config = alertmanager_config(topology.project_root, topology.receiver_url)
+    config = alertmanager_config(topology.project_root, topology.receiver_url, topology.profile)
     write_yaml(topology.run_dir / "alertmanager.yml", config, f"receiver {topology.receiver_url}")
 
 

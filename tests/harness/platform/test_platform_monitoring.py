@@ -70,3 +70,17 @@ def test_generated_alertmanager_config_gets_the_receiver_address(tmp_path: Path)
     path = tmp_path / "am.yml"
     monitoring.write_yaml(path, config, "test")
     _check("amtool", "check-config", str(path))
+
+
+def test_game_profile_uses_the_game_alertmanager_config(tmp_path: Path):
+    for folder, wait in ((tmp_path / "alerts" / "generated", "30s"),
+                         (tmp_path / "alerts" / "generated" / "game", "1s")):  # fmt: skip
+        folder.mkdir(parents=True, exist_ok=True)
+        route = {"receiver": "r", "group_wait": wait}
+        receivers = [{"name": "r", "webhook_configs": [{"url": "http://x/"}]}]
+        (folder / "alertmanager.yml").write_text(
+            yaml.safe_dump({"route": route, "receivers": receivers})
+        )
+    game = monitoring.alertmanager_config(tmp_path, "http://127.0.0.1:1/alerts", "game")
+    default = monitoring.alertmanager_config(tmp_path, "http://127.0.0.1:1/alerts", "default")
+    assert (game["route"]["group_wait"], default["route"]["group_wait"]) == ("1s", "30s")

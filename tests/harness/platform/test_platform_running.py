@@ -1,0 +1,138 @@
+"""The whole platform, real components on free ports, shared by the session."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.platform.control import ControlClient, ControlError
+from harness.platform.seed import demo_products, seed
+from harness.platform.supervisor import Platform
+
+pytestmark = pytest.mark.slow
+
+EVERY_COMPONENT = {
+    "postgres", "kafka", "gateway", "user-service", "product-service", "order-service",
+    "payment-service", "payment-provider", "prometheus", "alertmanager",
+}  # fmt: skip
+
+
+def eventually(condition: Callable[[], Any], within: float = 30.0, step: float = 0.25) -> Any:
+    deadline = time.monotonic() + within
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(step)
+    pytest.fail(f"condition not met within {within}s; last value: {last!r}")
+
+
+def test_every_component_is_ready(control: ControlClient):
+    rows = {row["name"]: row for row in control.list()}
+    assert set(rows) >= EVERY_COMPONENT
+    assert [name for name, row in rows.items() if not row["ready"]] == []
+    assert all(row["pid"] for row in rows.values())
+
+
+def test_prometheus_scrapes_every_target_healthy(local_platform: Platform):
+    prometheus = local_platform.url("prometheus")
+    expected = EVERY_COMPONENT - {"postgres", "kafka"} | {"harness"}
+
+    def healthy_jobs() -> set[str] | None:
+        targets = httpx.get(f"{prometheus}/api/v1/targets").json()["data"]["activeTargets"]
+        jobs = {t["labels"]["job"]: t["health"] for t in targets}
+        return set(jobs) if set(jobs) >= expected and set(jobs.values()) == {"up"} else None
+
+    eventually(healthy_jobs, within=30)
+
+    def up_everywhere() -> bool:
+        result = httpx.get(f"{prometheus}/api/v1/query", params={"query": "up"}).json()
+        values = {s["metric"]["job"]: s["value"][1] for s in result["data"]["result"]}
+        return set(values) >= expected and set(values.values()) == {"1"}
+
+    eventually(up_everywhere, within=15)
+
+
+def test_killed_service_is_restarted_and_counted(local_platform: Platform, control: ControlClient):
+    before = control.component("payment-provider")
+    control.kill("payment-provider")
+    after = eventually(
+        lambda: (
+            row
+            if (row := control.component("payment-provider"))["ready"] and row["restarts"] == 1
+            else None
+        )
+    )
+    assert after["pid"] != before["pid"]
+    assert httpx.get(local_platform.url("payment-provider") + "/readyz").status_code == 200
+    metrics = httpx.get(local_platform.control_url + "/metrics").text
+    assert 'harness_component_restarts_total{component="payment-provider"} 1.0' in metrics
+    assert 'harness_component_up{component="payment-provider"} 1.0' in metrics
+    topology = json.loads((local_platform.run_dir / "topology.json").read_text())
+    pids = {c["name"]: c["pid"] for c in topology["components"]}
+    assert pids["payment-provider"] == after["pid"]
+
+
+def test_paused_component_is_down_until_resumed(local_platform: Platform, control: ControlClient):
+    paused = control.pause("payment-provider")
+    try:
+        assert paused["state"] == "paused"
+        with pytest.raises(httpx.TimeoutException):
+            httpx.get(local_platform.url("payment-provider") + "/healthz", timeout=0.5)
+        metrics = httpx.get(local_platform.control_url + "/metrics").text
+        assert 'harness_component_up{component="payment-provider"} 0.0' in metrics
+    finally:
+        control.resume("payment-provider")
+    assert httpx.get(local_platform.url("payment-provider") + "/healthz").status_code == 200
+    with pytest.raises(ControlError, match="not paused"):
+        control.resume("payment-provider")
+
+
+def test_alert_sent_to_alertmanager_reaches_the_harness_receiver(
+    local_platform: Platform, control: ControlClient
+):
+    marker = f"HarnessReceiverCheck{uuid.uuid4().hex[:8]}"
+    # Routed like a page for the gateway: the quickest route of the generated config too.
+    alert = {
+        "labels": {"alertname": marker, "severity": "page", "service": "gateway"},
+        "annotations": {"summary": "receiver round trip"},
+    }
+    response = httpx.post(local_platform.url("alertmanager") + "/api/v2/alerts", json=[alert])
+    assert response.status_code == 200
+
+    def received() -> list[dict[str, Any]]:
+        return [a for a in control.alerts() if a["labels"].get("alertname") == marker]
+
+    records = eventually(received, within=40, step=0.5)
+    assert records[0]["status"] == "firing"
+    assert records[0]["labels"]["severity"] == "page"
+    lines = (local_platform.run_dir / "alerts.jsonl").read_text().splitlines()
+    assert any(json.loads(line)["labels"].get("alertname") == marker for line in lines)
+
+
+def test_demo_catalog_is_seeded_once(local_platform: Platform):
+    gateway = local_platform.url("gateway")
+    total = httpx.get(f"{gateway}/products", params={"limit": 1}).json()["total"]
+    assert total >= len(demo_products())
+    again = seed(gateway, "admin@example.com", "admin-password")
+    assert again.created == 0
+    assert httpx.get(f"{gateway}/products", params={"limit": 1}).json()["total"] == total
+
+
+def test_run_directory_describes_the_run(local_platform: Platform):
+    run_dir = local_platform.run_dir
+    topology = json.loads((run_dir / "topology.json").read_text())
+    assert {c["name"] for c in topology["components"]} >= EVERY_COMPONENT
+    kafka_address = topology["facts"]["kafka_bootstrap"]
+    order = next(c for c in topology["components"] if c["name"] == "order-service")
+    assert order["env"]["KAFKA_BOOTSTRAP_SERVERS"] == kafka_address
+    for name in EVERY_COMPONENT:
+        assert (run_dir / "logs" / f"{name}.log").exists()
+    assert (run_dir / "prometheus.yml").exists() and (run_dir / "alertmanager.yml").exists()
