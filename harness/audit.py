@@ -3,7 +3,7 @@
 Invariants (docs/architecture.md): every accepted order reaches a terminal state once
 the platform is healthy; CONFIRMED <=> exactly one captured payment; CANCELLED => no
 captured payment and its stock released; stock never negative; no event applied twice;
-every outbox event published.
+every emitted event applied by each of its consumers.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from system_under_test.common.messaging.events import CONSUMED_BY
 
 SERVICES = ("order-service", "product-service", "payment-service")
 MAX_IDS_SHOWN = 20
@@ -62,12 +64,23 @@ def _result(name: str, description: str, offending: list[Any]) -> InvariantResul
     return InvariantResult(name, description, passed=not ids, offending=ids)
 
 
+def undelivered_events(urls: Mapping[str, str]) -> list[str]:
+    """Events some service emitted that a consumer of their type has not applied yet."""
+    applied = {
+        s: {str(r[0]) for r in _rows(urls[s], "SELECT event_id FROM inbox")} for s in SERVICES
+    }
+    missing = []
+    for producer in SERVICES:
+        for event_id, event_type in _rows(urls[producer], "SELECT event_id, type FROM outbox"):
+            for consumer in CONSUMED_BY.get(event_type, ()):
+                if str(event_id) not in applied[consumer]:
+                    missing.append(f"{consumer}:{event_type}:{event_id}")
+    return missing
+
+
 def _unsettled(urls: Mapping[str, str]) -> int:
     pending_orders = _rows(urls["order-service"], "SELECT count(*) FROM orders WHERE status = 'PENDING'")
-    pending_events = sum(
-        _rows(urls[s], "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0][0] for s in SERVICES
-    )
-    return int(pending_orders[0][0]) + int(pending_events)
+    return int(pending_orders[0][0]) + len(undelivered_events(urls))
 
 
 def wait_until_settled(
@@ -106,11 +119,7 @@ def run_audit(
     unreleased = {str(o) for o, _, s in reservations if s == "reserved"}
     reservation_keys = Counter((str(o), str(p)) for o, p, _ in reservations)
     negative = _rows(urls["product-service"], "SELECT id FROM products WHERE stock < 0")
-    unpublished = [
-        f"{s}:{event_id}"
-        for s in SERVICES
-        for (event_id,) in _rows(urls[s], "SELECT event_id FROM outbox WHERE published_at IS NULL")
-    ]
+    undelivered = undelivered_events(urls)
 
     confirmed = {o for o, s in status.items() if s == "CONFIRMED"}
     cancelled = {o for o, s in status.items() if s == "CANCELLED"}
@@ -143,7 +152,10 @@ def run_audit(
             [f"{o}:{p}" for (o, p), n in reservation_keys.items() if n > 1]
             + [o for o, n in payment_rows.items() if n > 1],
         ),
-        _result("outbox_drained", "every outbox event was published", unpublished),
+        _result(
+            "events_delivered", "every emitted event was applied by each of its consumers",
+            undelivered,
+        ),
     ]
     return AuditReport(results=results, orders_checked=len(orders), waited_s=waited)
 

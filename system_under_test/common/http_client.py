@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import time
 from typing import Any
@@ -68,6 +69,10 @@ class CircuitBreaker:
         if self.state is not BreakerState.CLOSED:
             self._set(BreakerState.CLOSED)
 
+    def abandon_call(self) -> None:
+        """A cancelled call proves nothing either way; let the next one be the trial."""
+        self._trial_in_flight = False
+
     def record_failure(self) -> None:
         self._failures += 1
         self._trial_in_flight = False
@@ -106,6 +111,9 @@ class PeerClient:
         started = time.perf_counter()
         try:
             response = await self.client.request(method, url, **kwargs)
+        except asyncio.CancelledError:
+            self.breaker.abandon_call()
+            raise
         except httpx.HTTPError:
             HTTP_CLIENT_DURATION.labels(self.service, self.peer, "error").observe(
                 time.perf_counter() - started

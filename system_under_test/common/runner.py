@@ -50,6 +50,7 @@ def service_main(
         port=settings.port,
         log_config=None,
         access_log=False,
+        server_header=False,
         timeout_graceful_shutdown=5,
     )
     return 0

@@ -107,3 +107,15 @@ def parse_event(raw: bytes | None) -> Event:
     except ValidationError as exc:
         raise PoisonEvent(f"invalid {event.type} payload: {exc.errors()[0]['msg']}") from exc
     return event
+
+
+# Who applies each event type: the saga's wiring in one table (checked against the
+# services' handler maps by the tests, used by the integrity audit).
+CONSUMED_BY: dict[str, tuple[str, ...]] = {
+    "order.placed.v1": ("product-service",),
+    "order.cancelled.v1": ("product-service", "payment-service"),
+    "stock.reserved.v1": ("payment-service",),
+    "stock.rejected.v1": ("order-service",),
+    "payment.succeeded.v1": ("order-service",),
+    "payment.failed.v1": ("order-service",),
+}
