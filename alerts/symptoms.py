@@ -11,8 +11,16 @@ from slo.profiles import Profile
 
 # Components Prometheus scrapes (job = component name, docs/architecture.md).
 COMPONENTS = (
-    "gateway", "user-service", "product-service", "order-service", "payment-service",
-    "payment-provider", "probe-runner", "harness", "prometheus", "alertmanager",
+    "gateway",
+    "user-service",
+    "product-service",
+    "order-service",
+    "payment-service",
+    "payment-provider",
+    "probe-runner",
+    "harness",
+    "prometheus",
+    "alertmanager",
 )
 RUNBOOK_BASE = "https://runbooks.example.com/commerce/symptoms"
 

@@ -90,8 +90,11 @@ def scenarios(slo: SLO, profile: Profile) -> list[Scenario]:
     ]
     if slo.min_event_rate > 0:
         found.append(
-            Scenario("outage below the traffic guard", (Phase(base_samples, Decimal(1)),),
-                     slo.min_event_rate / 2)
+            Scenario(
+                "outage below the traffic guard",
+                (Phase(base_samples, Decimal(1)),),
+                slo.min_event_rate / 2,
+            )
         )
     return found
 
@@ -107,8 +110,10 @@ def _values(scenario: Scenario, event: str) -> str:
 
 def _series_labels(slo: SLO, profile: Profile, event: str) -> str:
     labels = {
-        "slo_service": slo.service, "slo_name": slo.name,
-        "slo_window": format_duration(profile.window(slo, BASE_WINDOW)), "slo_event": event,
+        "slo_service": slo.service,
+        "slo_name": slo.name,
+        "slo_window": format_duration(profile.window(slo, BASE_WINDOW)),
+        "slo_event": event,
         **slo.labels,
     }
     return EVENTS_RECORD + "{" + ", ".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
@@ -122,8 +127,12 @@ def _test_case(slo: SLO, profile: Profile, scenario: Scenario) -> dict[str, Any]
     for severity, rule in rules.items():
         tiers = [tier for tier in slo.tiers if tier.severity == severity]
         if any(_tier_fires(slo, tier, scenario, profile) for tier in tiers):
-            labels = {"slo_service": slo.service, "slo_name": slo.name, **slo.labels,
-                      **rule["labels"]}
+            labels = {
+                "slo_service": slo.service,
+                "slo_name": slo.name,
+                **slo.labels,
+                **rule["labels"],
+            }
             expected.append({"exp_labels": labels, "exp_annotations": rule["annotations"]})
     return {
         "name": f"{slo.slug}: {scenario.name}",

@@ -60,8 +60,10 @@ def _modern_panel(panel: dict[str, Any]) -> dict[str, Any]:
         return panel
     panel["datasource"] = dict(DATASOURCE)
     panel["targets"] = [
-        {**_drop_nulls({k: v for k, v in target.items() if k not in LEGACY_TARGET_KEYS}),
-         "datasource": dict(DATASOURCE)}
+        {
+            **_drop_nulls({k: v for k, v in target.items() if k not in LEGACY_TARGET_KEYS}),
+            "datasource": dict(DATASOURCE),
+        }
         for target in panel.get("targets", [])
     ]
     return panel

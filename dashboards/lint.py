@@ -76,7 +76,9 @@ def dashboard_problems(name: str, dashboard: Mapping[str, Any]) -> list[str]:
         problems.append(f"{name}: no `datasource` template variable")
     for variable in variables:
         if variable.get("type") == "query" and _uid(variable) != DATASOURCE_UID:
-            problems.append(f"{name}: variable {variable.get('name')}: datasource is not $datasource")
+            problems.append(
+                f"{name}: variable {variable.get('name')}: datasource is not $datasource"
+            )
     seen_ids: set[Any] = set()
     cells: dict[tuple[int, int], str] = {}
     for panel in _panels(dashboard):
@@ -100,7 +102,9 @@ def dashboard_problems(name: str, dashboard: Mapping[str, Any]) -> list[str]:
             problems.append(f"{label}: no targets")
         for target in targets:
             if _uid(target) != DATASOURCE_UID:
-                problems.append(f"{label}: target {target.get('refId')}: datasource is not $datasource")
+                problems.append(
+                    f"{label}: target {target.get('refId')}: datasource is not $datasource"
+                )
             problems.extend(f"{label}: {p}" for p in expression_problems(target.get("expr", "")))
     return problems
 
@@ -110,7 +114,9 @@ def _uid(item: Mapping[str, Any]) -> Any:
     return datasource.get("uid") if isinstance(datasource, dict) else None
 
 
-def _grid_problems(panel: Mapping[str, Any], cells: dict[tuple[int, int], str], label: str) -> list[str]:
+def _grid_problems(
+    panel: Mapping[str, Any], cells: dict[tuple[int, int], str], label: str
+) -> list[str]:
     grid = panel.get("gridPos")
     if not grid:
         return ["no gridPos"]
@@ -130,19 +136,27 @@ def expressions(dashboard: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(where, expr) for every PromQL expression: targets and annotation queries."""
     found = [
         (f"panel {panel.get('title')!r} target {target.get('refId')}", target["expr"])
-        for panel in _panels(dashboard) for target in panel.get("targets") or [] if target.get("expr")
+        for panel in _panels(dashboard)
+        for target in panel.get("targets") or []
+        if target.get("expr")
     ]
     found += [
         (f"annotation {a.get('name')!r}", a["expr"])
-        for a in dashboard.get("annotations", {}).get("list", []) if a.get("expr")
+        for a in dashboard.get("annotations", {}).get("list", [])
+        if a.get("expr")
     ]
     return found
 
 
 def parse_problems(named: Mapping[str, Mapping[str, Any]], promtool: str = "promtool") -> list[str]:
     """Run every expression of every dashboard through `promtool check rules` at once."""
-    located = [(f"{name}: {where}", expr) for name, d in named.items() for where, expr in expressions(d)]
-    rules = [{"record": f"lint:expr_{i}", "expr": _promql_for_parsing(e)} for i, (_, e) in enumerate(located)]
+    located = [
+        (f"{name}: {where}", expr) for name, d in named.items() for where, expr in expressions(d)
+    ]
+    rules = [
+        {"record": f"lint:expr_{i}", "expr": _promql_for_parsing(e)}
+        for i, (_, e) in enumerate(located)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "dashboard-exprs.yaml"
         path.write_text(yaml.safe_dump({"groups": [{"name": "lint", "rules": rules}]}))
@@ -156,7 +170,9 @@ def parse_problems(named: Mapping[str, Mapping[str, Any]], promtool: str = "prom
     for index, (where, expr) in enumerate(located):
         for line in output.splitlines():
             if f'"lint:expr_{index}"' in line:
-                problems.append(f"{where}: PromQL does not parse: {line.split(': ', 3)[-1]} ({expr!r})")
+                problems.append(
+                    f"{where}: PromQL does not parse: {line.split(': ', 3)[-1]} ({expr!r})"
+                )
     return problems or [f"promtool check rules failed: {output.strip()}"]
 
 

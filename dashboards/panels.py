@@ -15,27 +15,39 @@ def targets(queries: Sequence[tuple[str, str]], instant: bool = False) -> list[T
     """(expr, legend) pairs -> targets with refIds A, B, ..."""
     return [
         Target(
-            expr=expr, legendFormat=legend, refId=chr(ord("A") + index), instant=instant,
+            expr=expr,
+            legendFormat=legend,
+            refId=chr(ord("A") + index),
+            instant=instant,
             format="table" if instant else "time_series",
         )
         for index, (expr, legend) in enumerate(queries)
     ]
 
 
-def timeseries(title: str, description: str, queries: Sequence[tuple[str, str]], unit: str) -> TimeSeries:
+def timeseries(
+    title: str, description: str, queries: Sequence[tuple[str, str]], unit: str
+) -> TimeSeries:
     return TimeSeries(title=title, description=description, targets=targets(queries), unit=unit)
 
 
 def stat(title: str, description: str, expr: str, unit: str) -> Stat:
     return Stat(
-        title=title, description=description, targets=targets([(expr, "")]), format=unit,
-        reduceCalc="lastNotNull", graphMode="none",
+        title=title,
+        description=description,
+        targets=targets([(expr, "")]),
+        format=unit,
+        reduceCalc="lastNotNull",
+        graphMode="none",
     )
 
 
 def table(title: str, description: str, queries: Sequence[tuple[str, str]], unit: str) -> Table:
     return Table(
-        title=title, description=description, targets=targets(queries, instant=True), unit=unit,
+        title=title,
+        description=description,
+        targets=targets(queries, instant=True),
+        unit=unit,
         transformations=[{"id": "merge", "options": {}}],
     )
 

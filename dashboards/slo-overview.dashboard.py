@@ -19,22 +19,52 @@ dashboard = Dashboard(
     uid="slo-overview",
     description="All SLOs generated from slo/specs",
     tags=["commerce", "slo"],
-    panels=rows([
-        ("SLOs", [
-            table("SLOs", "Objective, SLI over the period, error budget left, burn rate over the "
-                  "base window, alert state (2 page, 1 ticket).",
-                  [("max without (slo_window) (slo:objective:ratio)", ""),
-                   (PERIOD_SLI, ""),
-                   ("max without (slo_window) (slo:period_error_budget_remaining:ratio)", ""),
-                   ("max without (slo_window) (slo:current_burn_rate:ratio)", ""),
-                   (ALERT_STATE, "")], "percentunit"),
-        ]),
-        ("Trends", [
-            timeseries("Error budget remaining", "Share of the period's budget left.",
-                       [("slo:period_error_budget_remaining:ratio", "{{slo_service}} {{slo_name}}")],
-                       "percentunit"),
-            timeseries("Burn rate", "Budget burn over the base window (1 = exactly on budget).",
-                       [("slo:current_burn_rate:ratio", "{{slo_service}} {{slo_name}}")], "none"),
-        ]),
-    ]),
+    panels=rows(
+        [
+            (
+                "SLOs",
+                [
+                    table(
+                        "SLOs",
+                        "Objective, SLI over the period, error budget left, burn rate over the "
+                        "base window, alert state (2 page, 1 ticket).",
+                        [
+                            ("max without (slo_window) (slo:objective:ratio)", ""),
+                            (PERIOD_SLI, ""),
+                            (
+                                "max without (slo_window)"
+                                " (slo:period_error_budget_remaining:ratio)",
+                                "",
+                            ),
+                            ("max without (slo_window) (slo:current_burn_rate:ratio)", ""),
+                            (ALERT_STATE, ""),
+                        ],
+                        "percentunit",
+                    ),
+                ],
+            ),
+            (
+                "Trends",
+                [
+                    timeseries(
+                        "Error budget remaining",
+                        "Share of the period's budget left.",
+                        [
+                            (
+                                "slo:period_error_budget_remaining:ratio",
+                                "{{slo_service}} {{slo_name}}",
+                            )
+                        ],
+                        "percentunit",
+                    ),
+                    timeseries(
+                        "Burn rate",
+                        "Budget burn over the base window (1 = exactly on budget).",
+                        [("slo:current_burn_rate:ratio", "{{slo_service}} {{slo_name}}")],
+                        "none",
+                    ),
+                ],
+            ),
+        ]
+    ),
 )

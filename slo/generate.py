@@ -27,7 +27,11 @@ HELM_RULES = Path("helm/commerce-platform/files/prometheus-rules")
 HELM_DASHBOARDS = Path("helm/commerce-platform/files/dashboards")
 DASHBOARDS_OUT = Path("dashboards/generated")
 GENERATED_DIRS = (
-    Path("slo/generated"), Path("alerts/generated"), DASHBOARDS_OUT, HELM_RULES, HELM_DASHBOARDS,
+    Path("slo/generated"),
+    Path("alerts/generated"),
+    DASHBOARDS_OUT,
+    HELM_RULES,
+    HELM_DASHBOARDS,
 )
 GENERATED_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -112,13 +116,18 @@ def generate_all(root: Path = REPO_ROOT) -> dict[Path, str]:
     return files
 
 
-def rule_files(profile: str, files: Iterable[Path] | None = None, root: Path = REPO_ROOT) -> list[Path]:
+def rule_files(
+    profile: str, files: Iterable[Path] | None = None, root: Path = REPO_ROOT
+) -> list[Path]:
     """Prometheus rule files of a profile ("default" or "game"), relative paths when
     `files` is given, else absolute under `root`."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
     paths = list(files) if files is not None else list(generate_all(root))
-    wanted = {_subdir("slo/generated", PROFILES[profile]), _subdir("alerts/generated", PROFILES[profile])}
+    wanted = {
+        _subdir("slo/generated", PROFILES[profile]),
+        _subdir("alerts/generated", PROFILES[profile]),
+    }
     chosen = sorted(p for p in paths if p.parent in wanted and p.name.endswith(".yaml"))
     return chosen if files is not None else [root / p for p in chosen]
 

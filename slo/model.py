@@ -19,10 +19,10 @@ import yaml
 # another histogram lists its own `buckets`.
 KNOWN_BUCKETS: dict[str, tuple[Decimal, ...]] = {
     "http_server_request_duration_seconds": tuple(
-        Decimal(b) for b in ".005 .01 .025 .05 .1 .25 .5 1 2.5 5 10".split()
+        Decimal(b) for b in [".005", ".01", ".025", ".05", ".1", ".25", ".5", "1", "2.5", "5", "10"]
     ),
     "order_completion_seconds": tuple(
-        Decimal(b) for b in ".1 .25 .5 1 2.5 5 10 30 60 120".split()
+        Decimal(b) for b in [".1", ".25", ".5", "1", "2.5", "5", "10", "30", "60", "120"]
     ),
 }
 
@@ -38,7 +38,16 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _METRIC_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 RESERVED_LABELS = frozenset(
-    {"slo_service", "slo_name", "slo_window", "slo_event", "severity", "service", "owner", "alertname"}
+    {
+        "slo_service",
+        "slo_name",
+        "slo_window",
+        "slo_event",
+        "severity",
+        "service",
+        "owner",
+        "alertname",
+    }
 )
 
 
@@ -156,8 +165,8 @@ class SLO:
 
     @property
     def period_label(self) -> str:
-        return CALENDAR_MONTH if self.period_seconds is None else format_duration(
-            self.period_seconds
+        return (
+            CALENDAR_MONTH if self.period_seconds is None else format_duration(self.period_seconds)
         )
 
     @property
@@ -171,7 +180,9 @@ class SLO:
 class _Fields:
     """Reads one mapping of a spec, remembering where it is for error messages."""
 
-    def __init__(self, data: Any, source: str, slo: str | None, prefix: str, allowed: Iterable[str]):
+    def __init__(
+        self, data: Any, source: str, slo: str | None, prefix: str, allowed: Iterable[str]
+    ):
         self.source, self.slo, self.prefix = source, slo, prefix
         if not isinstance(data, dict):
             raise self.error(None, f"expected a mapping, got {type(data).__name__}")
@@ -250,7 +261,11 @@ def _parse_sli(data: Any, source: str, slo: str) -> EventsSLI | LatencySLI:
                 raise events.error(key, f"must contain the {WINDOW_PLACEHOLDER} placeholder")
         return EventsSLI(total=queries["total"], bad=queries.get("bad"), good=queries.get("good"))
     latency = _Fields(
-        sli.data["latency"], source, slo, "sli.latency", ("metric", "threshold", "selector", "buckets")
+        sli.data["latency"],
+        source,
+        slo,
+        "sli.latency",
+        ("metric", "threshold", "selector", "buckets"),
     )
     metric = latency.text("metric")
     if not _METRIC_RE.match(metric) or metric.endswith(("_bucket", "_count", "_sum")):
@@ -274,7 +289,9 @@ def _parse_sli(data: Any, source: str, slo: str) -> EventsSLI | LatencySLI:
         )
     selector = latency.text("selector", "") if latency.has("selector") else ""
     if "{" in selector or "}" in selector:
-        raise latency.error("selector", "give label matchers without braces, e.g. service=\"gateway\"")
+        raise latency.error(
+            "selector", 'give label matchers without braces, e.g. service="gateway"'
+        )
     return LatencySLI(metric=metric, threshold=threshold, selector=selector)
 
 
@@ -286,19 +303,25 @@ def _parse_tiers(data: Any, fields: _Fields, objective: Decimal) -> tuple[AlertT
             raise fields.error("tiers", "must be 'default' or a list of tiers")
         parsed = []
         for index, item in enumerate(data):
-            tier = _Fields(
-                item, fields.source, fields.slo, f"alerting.tiers[{index}]",
+            fields_of_tier = _Fields(
+                item,
+                fields.source,
+                fields.slo,
+                f"alerting.tiers[{index}]",
                 ("severity", "burn_rate", "long_window", "short_window"),
             )
-            severity = tier.text("severity")
+            severity = fields_of_tier.text("severity")
             if severity not in SEVERITIES:
-                raise tier.error("severity", f"must be one of {', '.join(SEVERITIES)}")
-            burn = tier.decimal("burn_rate")
+                raise fields_of_tier.error("severity", f"must be one of {', '.join(SEVERITIES)}")
+            burn = fields_of_tier.decimal("burn_rate")
             if burn <= 0:
-                raise tier.error("burn_rate", "must be positive")
-            long_window, short_window = tier.duration("long_window"), tier.duration("short_window")
+                raise fields_of_tier.error("burn_rate", "must be positive")
+            long_window, short_window = (
+                fields_of_tier.duration("long_window"),
+                fields_of_tier.duration("short_window"),
+            )
             if short_window >= long_window:
-                raise tier.error("short_window", "must be shorter than long_window")
+                raise fields_of_tier.error("short_window", "must be shorter than long_window")
             parsed.append(AlertTier(severity, burn, long_window, short_window))
         tiers = tuple(parsed)
     budget = 1 - objective / 100
@@ -307,9 +330,10 @@ def _parse_tiers(data: Any, fields: _Fields, objective: Decimal) -> tuple[AlertT
         if threshold >= 1:
             raise fields.error(
                 f"tiers[{index}]",
-                f"the {tier.severity} tier can never fire: burn rate {format_decimal(tier.burn_rate)}"
-                f" x error budget {format_decimal(budget)} = {format_decimal(threshold)} needs an "
-                "error ratio above 100%; lower the burn rate or raise the objective",
+                f"the {tier.severity} tier can never fire: burn rate "
+                f"{format_decimal(tier.burn_rate)} x error budget {format_decimal(budget)} = "
+                f"{format_decimal(threshold)} needs an error ratio above 100%; lower the burn "
+                "rate or raise the objective",
             )
     return tiers
 
@@ -318,9 +342,21 @@ def parse_slo(data: Any, source: str, defaults: Mapping[str, Any], index: int) -
     name_hint = data.get("name") if isinstance(data, dict) else None
     slo_name = name_hint if isinstance(name_hint, str) else f"#{index + 1}"
     fields = _Fields(
-        data, source, slo_name, "",
-        ("name", "description", "objective", "period", "sli", "owner", "runbook_url",
-         "alerting", "labels"),
+        data,
+        source,
+        slo_name,
+        "",
+        (
+            "name",
+            "description",
+            "objective",
+            "period",
+            "sli",
+            "owner",
+            "runbook_url",
+            "alerting",
+            "labels",
+        ),
     )
     name = fields.text("name")
     if not _NAME_RE.match(name):
@@ -329,11 +365,7 @@ def parse_slo(data: Any, source: str, defaults: Mapping[str, Any], index: int) -
     if not Decimal(0) < objective < Decimal(100):
         raise fields.error("objective", f"must be a percentage between 0 and 100, got {objective}")
     period_text = fields.text("period", "30d")
-    period_seconds: int | None
-    if period_text == CALENDAR_MONTH:
-        period_seconds = None
-    else:
-        period_seconds = fields.duration("period", "30d")
+    period_seconds = None if period_text == CALENDAR_MONTH else fields.duration("period", "30d")
     alerting_data = data.get("alerting") or {}
     alerting = _Fields(alerting_data, source, slo_name, "alerting", ("tiers", "min_event_rate"))
     tiers = _parse_tiers(alerting_data.get("tiers"), alerting, objective)

@@ -20,8 +20,14 @@ import yaml
 from slo.model import CALENDAR_MONTH, WINDOW_PLACEHOLDER, SpecError, parse_document
 
 _SELECTOR_RE = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$")
-KNOWN_SPEC_FIELDS = {"description", "service", "indicator", "timeWindow", "budgetingMethod",
-                     "objectives"}
+KNOWN_SPEC_FIELDS = {
+    "description",
+    "service",
+    "indicator",
+    "timeWindow",
+    "budgetingMethod",
+    "objectives",
+}
 
 
 @dataclass
@@ -56,7 +62,9 @@ class _Reader:
         query = self.get(metric, "metricSource.spec.query")
         source_type = self.get(metric, "metricSource.type")
         if source_type not in (None, "Prometheus", "prometheus"):
-            raise self.error(f"{where}.metricSource.type", f"only Prometheus is supported, got {source_type!r}")
+            raise self.error(
+                f"{where}.metricSource.type", f"only Prometheus is supported, got {source_type!r}"
+            )
         if not isinstance(query, str) or not query.strip():
             raise self.error(f"{where}.metricSource.spec.query", "is required")
         if WINDOW_PLACEHOLDER in query:
@@ -115,7 +123,8 @@ def _sli(reader: _Reader, spec: dict[str, Any], objective: dict[str, Any]) -> di
         counter = bool(ratio.get("counter", True))
         events = {
             key: reader.query(ratio[key], f"spec.indicator.spec.ratioMetric.{key}", counter)
-            for key in ("good", "bad", "total") if ratio.get(key) is not None
+            for key in ("good", "bad", "total")
+            if ratio.get(key) is not None
         }
         if "rawType" in ratio or "raw" in ratio:
             reader.skip("spec.indicator.spec.ratioMetric.raw", "raw ratios are not supported")
@@ -125,9 +134,11 @@ def _sli(reader: _Reader, spec: dict[str, Any], objective: dict[str, Any]) -> di
         query = reader.get(threshold, "metricSource.spec.query") or ""
         match = _SELECTOR_RE.match(query)
         if not match:
-            raise reader.error(where, "must be a histogram selector like metric{label=\"x\"}")
+            raise reader.error(where, 'must be a histogram selector like metric{label="x"}')
         if objective.get("op") not in ("lte", "lt"):
-            raise reader.error("spec.objectives[0].op", "only lte/lt (at most the threshold) is supported")
+            raise reader.error(
+                "spec.objectives[0].op", "only lte/lt (at most the threshold) is supported"
+            )
         latency: dict[str, Any] = {"metric": match.group(1), "threshold": objective.get("value")}
         if match.group(2):
             latency["selector"] = match.group(2).strip()
@@ -152,11 +163,15 @@ def convert_document(document: Any, source: str) -> Conversion:
     labels = reader.get(document, "metadata.labels") or {}
     for key in ("runbook_url", "owner"):
         if not annotations.get(key):
-            raise reader.error(f"metadata.annotations.{key}", "is required (OpenSLO has no such field)")
+            raise reader.error(
+                f"metadata.annotations.{key}", "is required (OpenSLO has no such field)"
+            )
     objective = _objective(reader, spec)
     converted = {
         "name": name,
-        "description": spec.get("description") or reader.get(document, "metadata.displayName") or name,
+        "description": spec.get("description")
+        or reader.get(document, "metadata.displayName")
+        or name,
         "objective": float(_percent(reader, objective)),
         "period": _period(reader, spec),
         "sli": _sli(reader, spec, objective),
@@ -164,8 +179,12 @@ def convert_document(document: Any, source: str) -> Conversion:
     }
     if labels:
         converted["labels"] = {str(k): str(v) for k, v in labels.items()}
-    result = {"version": 1, "service": spec.get("service"), "owner": annotations["owner"],
-              "slos": [converted]}
+    result = {
+        "version": 1,
+        "service": spec.get("service"),
+        "owner": annotations["owner"],
+        "slos": [converted],
+    }
     parse_document(result, source)  # the converted spec must pass our own validation
     return Conversion(spec=result, not_converted=reader.not_converted)
 

@@ -23,7 +23,5 @@ _BlockDumper.add_representer(str, _represent_str)
 
 def to_yaml(document: Any, source: str) -> str:
     """YAML text starting with the header comment naming the source it came from."""
-    body = yaml.dump(
-        document, Dumper=_BlockDumper, sort_keys=False, width=1000, allow_unicode=True
-    )
+    body = yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, width=1000, allow_unicode=True)
     return f"# {HEADER}\n# source: {source}\n{body}"

@@ -89,9 +89,7 @@ def _event_queries(slo: SLO, window: str) -> tuple[str, str]:
     if isinstance(sli, LatencySLI):
         extra = f", {sli.selector}" if sli.selector else ""
         total = f"sum(rate({sli.metric}_count{{{sli.selector}}}[{window}]))"
-        good = (
-            f'sum(rate({sli.metric}_bucket{{le=~"{sli.bucket_matcher()}"{extra}}}[{window}]))'
-        )
+        good = f'sum(rate({sli.metric}_bucket{{le=~"{sli.bucket_matcher()}"{extra}}}[{window}]))'
         return f"({total} - ({good} or 0 * {total}))", total
     assert isinstance(sli, EventsSLI)
     total = f"sum({_fill(sli.total, window)})"
@@ -113,9 +111,7 @@ def events_expression(slo: SLO, window: str) -> str:
 
 
 def _ratio(numerator: str, denominator: str) -> str:
-    return (
-        f"{numerator}\n/ ignoring (slo_event)\nclamp_min({denominator}, {NO_TRAFFIC_FLOOR})"
-    )
+    return f"{numerator}\n/ ignoring (slo_event)\nclamp_min({denominator}, {NO_TRAFFIC_FLOOR})"
 
 
 def window_ratio_expression(slo: SLO, window: str | None) -> str:
@@ -137,7 +133,8 @@ def calendar_month_expression(slo: SLO) -> str:
 
     def month_to_date(event: str) -> str:
         series = f"{EVENTS_RECORD}{slo_selector(slo, slo_event=event)}"
-        return f"sum_over_time(({series} and on () (month() == on () {now_month}))[31d:{CALENDAR_STEP}])"
+        this_month = f"{series} and on () (month() == on () {now_month})"
+        return f"sum_over_time(({this_month})[31d:{CALENDAR_STEP}])"
 
     return _ratio(month_to_date("bad"), month_to_date("total"))
 
@@ -177,7 +174,9 @@ def recording_rules(slo: SLO, profile: Profile) -> list[dict[str, Any]]:
     for nominal in alert_windows(slo):
         real = format_duration(profile.window(slo, nominal))
         window = None if nominal == BASE_WINDOW else real
-        rules.append(record(error_ratio_record(nominal), window_ratio_expression(slo, window), real))
+        rules.append(
+            record(error_ratio_record(nominal), window_ratio_expression(slo, window), real)
+        )
     if slo.calendar_month and not profile.scaled:
         period_expr, period_window = calendar_month_expression(slo), CALENDAR_MONTH
     else:

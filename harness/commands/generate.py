@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
         "and dashboards from slo/specs and dashboards/*.dashboard.py.",
     )
     parser.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="change nothing; exit 1 and list the files a regeneration would change",
     )
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)

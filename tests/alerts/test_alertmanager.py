@@ -13,7 +13,9 @@ from slo.generate import alertmanager_path
 def route(*labels: str) -> str:
     result = subprocess.run(
         ["amtool", "config", "routes", "test", "--config.file", str(alertmanager_path()), *labels],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

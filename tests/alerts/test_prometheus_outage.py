@@ -40,8 +40,10 @@ def free_port() -> int:
 def outage_exporter() -> Iterator[int]:
     registry = CollectorRegistry()
     histogram = Histogram(
-        "http_server_request_duration_seconds", "Gateway request duration (stand-in).",
-        ["service", "route", "method", "status_class"], registry=registry,
+        "http_server_request_duration_seconds",
+        "Gateway request duration (stand-in).",
+        ["service", "route", "method", "status_class"],
+        registry=registry,
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     )
     failing = histogram.labels("gateway", "/products/{product_id}", "GET", "5xx")
@@ -71,16 +73,24 @@ def prometheus(tmp_path: Path, outage_exporter: int) -> Iterator[str]:
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(path) for path in rule_files("game")],
         "scrape_configs": [
-            {"job_name": "gateway", "static_configs": [{"targets": [f"127.0.0.1:{outage_exporter}"]}]}
+            {
+                "job_name": "gateway",
+                "static_configs": [{"targets": [f"127.0.0.1:{outage_exporter}"]}],
+            }
         ],
     }
     config_path = tmp_path / "prometheus.yml"
     config_path.write_text(yaml.safe_dump(config))
     log = (tmp_path / "prometheus.log").open("w")
     process = subprocess.Popen(
-        ["/usr/bin/prometheus", f"--config.file={config_path}",
-         f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            "/usr/bin/prometheus",
+            f"--config.file={config_path}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield f"http://127.0.0.1:{port}"
@@ -111,8 +121,10 @@ def test_total_outage_fires_the_page(prometheus: str, tmp_path: Path) -> None:
     firing: list[dict[str, Any]] = []
     while time.monotonic() - started < DEADLINE_S:
         firing = [a for a in alerts(prometheus) if a["state"] == "firing"]
-        if any(a["labels"]["alertname"] == PAGE_ALERT and a["labels"]["severity"] == "page"
-               for a in firing):
+        if any(
+            a["labels"]["alertname"] == PAGE_ALERT and a["labels"]["severity"] == "page"
+            for a in firing
+        ):
             break
         time.sleep(1)
     else:

@@ -56,5 +56,7 @@ def test_unit_tests_cover_page_ticket_and_silence() -> None:
 def test_a_broken_rule_makes_promtool_fail(tmp_path: Path) -> None:
     """The check above can fail: promtool rejects a rule with a PromQL syntax error."""
     broken = tmp_path / "broken.yaml"
-    broken.write_text("groups:\n- name: g\n  rules:\n  - record: x:y:z\n    expr: sum(rate(x[5m])\n")
+    broken.write_text(
+        "groups:\n- name: g\n  rules:\n  - record: x:y:z\n    expr: sum(rate(x[5m])\n"
+    )
     assert run("promtool", "check", "rules", str(broken)).returncode != 0

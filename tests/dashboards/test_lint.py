@@ -26,8 +26,12 @@ def dashboards() -> dict[str, Dashboard]:
 
 
 def test_generated_dashboards_are_clean(dashboards: dict[str, Dashboard]) -> None:
-    assert set(dashboards) >= {"service.json", "slo-overview.json", "slo-detail.json",
-                               "gameday.json"}
+    assert set(dashboards) >= {
+        "service.json",
+        "slo-overview.json",
+        "slo-detail.json",
+        "gameday.json",
+    }
     assert lint(dashboards) == []
 
 
@@ -56,6 +60,7 @@ def first_panel(d: Dashboard) -> Dashboard:
 def _set_expr(expr: str) -> Callable[[Dashboard], None]:
     def change(d: Dashboard) -> None:
         first_panel(d)["targets"][0]["expr"] = expr
+
     return change
 
 
@@ -67,14 +72,15 @@ BREAKAGES: dict[str, tuple[Callable[[Dashboard], None], str]] = {
         lambda d: d["templating"].update(list=d["templating"]["list"][1:]),
         "no `datasource` template variable",
     ),
-    "duplicate panel id": (
-        lambda d: first_panel(d).update(id=d["panels"][0]["id"]), "not unique"),
+    "duplicate panel id": (lambda d: first_panel(d).update(id=d["panels"][0]["id"]), "not unique"),
     "overlap": (lambda d: first_panel(d)["gridPos"].update(y=0), "overlaps"),
     "no title": (lambda d: first_panel(d).update(title=""), "no title"),
     "no unit": (lambda d: first_panel(d)["fieldConfig"]["defaults"].pop("unit"), "no unit"),
     "no targets": (lambda d: first_panel(d).update(targets=[]), "no targets"),
     "fixed datasource": (
-        lambda d: first_panel(d).update(datasource={"uid": "prom-1"}), "not $datasource"),
+        lambda d: first_panel(d).update(datasource={"uid": "prom-1"}),
+        "not $datasource",
+    ),
     "fixed rate window": (_set_expr("sum(rate(x_total[5m]))"), "use [$__rate_interval]"),
     "bare counter": (_set_expr("sum(x_total)"), "counter x_total outside rate"),
     "bad promql": (_set_expr("sum(rate(x_total[$__rate_interval])"), "does not parse"),

@@ -17,9 +17,13 @@ def test_validate_platform_specs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "gateway.yaml: 6 SLO(s) valid" in capsys.readouterr().out
 
 
-def test_validate_reports_one_line_per_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_one_line_per_bad_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("version: 1\nservice: gateway\nowner: x\nslos:\n  - name: a\n    objective: 99\n")
+    bad.write_text(
+        "version: 1\nservice: gateway\nowner: x\nslos:\n  - name: a\n    objective: 99\n"
+    )
     missing = tmp_path / "missing.yaml"
     assert main(["slo", "validate", str(bad), str(missing), str(SPECS[0])]) == 2
     captured = capsys.readouterr()
@@ -29,7 +33,9 @@ def test_validate_reports_one_line_per_bad_file(tmp_path: Path, capsys: pytest.C
     assert "missing.yaml: cannot read" in lines[1]
 
 
-def test_import_openslo_prints_a_valid_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_openslo_prints_a_valid_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "openslo.yaml"
     source.write_text(
         "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: probes\n  annotations:\n"

@@ -92,8 +92,11 @@ def test_game_rules_keep_names_and_scale_windows(files: dict[Path, str]) -> None
 def tree(tmp_path: Path) -> Path:
     """A copy of the generator's inputs, so the CLI can write without touching the repo."""
     shutil.copytree(REPO_ROOT / "slo" / "specs", tmp_path / "slo" / "specs")
-    shutil.copytree(REPO_ROOT / "dashboards", tmp_path / "dashboards",
-                    ignore=shutil.ignore_patterns("generated", "__pycache__"))
+    shutil.copytree(
+        REPO_ROOT / "dashboards",
+        tmp_path / "dashboards",
+        ignore=shutil.ignore_patterns("generated", "__pycache__"),
+    )
     return tmp_path
 
 
@@ -114,7 +117,9 @@ def test_generate_then_check(tree: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert not (tree / "slo" / "generated" / "leftover.rules.yaml").exists()
 
 
-def test_generate_reports_a_bad_spec_in_one_line(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_reports_a_bad_spec_in_one_line(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = tree / "slo" / "specs" / "orders.yaml"
     spec.write_text(spec.read_text().replace("threshold: 10", "threshold: 11"))
     assert main(["generate", "--root", str(tree)]) == 2

@@ -21,8 +21,12 @@ def spec(**overrides: Any) -> dict[str, Any]:
         "name": "browse",
         "description": "Browsing works.",
         "objective": 99.9,
-        "sli": {"events": {"bad": 'rate(x_total{code="5xx"}[{{window}}])',
-                           "total": "rate(x_total[{{window}}])"}},
+        "sli": {
+            "events": {
+                "bad": 'rate(x_total{code="5xx"}[{{window}}])',
+                "total": "rate(x_total[{{window}}])",
+            }
+        },
         "runbook_url": "https://runbooks.example.com/x",
     }
     slo.update(overrides)
@@ -58,7 +62,10 @@ def test_budget_arithmetic_is_exact(tmp_path: Path) -> None:
     assert slo.error_budget == Decimal("0.001")
     assert str(slo.objective_ratio) == "0.999"
     assert [str(tier_threshold(slo, tier)) for tier in slo.tiers] == [
-        "0.0144", "0.006", "0.003", "0.001"
+        "0.0144",
+        "0.006",
+        "0.003",
+        "0.001",
     ]
 
 
@@ -70,20 +77,59 @@ def test_budget_arithmetic_is_exact(tmp_path: Path) -> None:
         ({"period": "a month"}, "period", "duration"),
         ({"colour": "red"}, "colour", "unknown field"),
         ({"runbook_url": None}, "runbook_url", "is required"),
-        ({"sli": {"events": {"bad": "rate(x[5m])", "total": "rate(y[{{window}}])"}}},
-         "sli.events.bad", "{{window}}"),
+        (
+            {"sli": {"events": {"bad": "rate(x[5m])", "total": "rate(y[{{window}}])"}}},
+            "sli.events.bad",
+            "{{window}}",
+        ),
         ({"sli": {"events": {"total": "rate(y[{{window}}])"}}}, "sli.events", "exactly one"),
-        ({"sli": {"latency": {"metric": "http_server_request_duration_seconds",
-                              "threshold": 0.3}}}, "sli.latency.threshold", "not a bucket edge"),
-        ({"sli": {"latency": {"metric": "mystery_seconds", "threshold": 1}}},
-         "sli.latency.buckets", "unknown"),
+        (
+            {
+                "sli": {
+                    "latency": {"metric": "http_server_request_duration_seconds", "threshold": 0.3}
+                }
+            },
+            "sli.latency.threshold",
+            "not a bucket edge",
+        ),
+        (
+            {"sli": {"latency": {"metric": "mystery_seconds", "threshold": 1}}},
+            "sli.latency.buckets",
+            "unknown",
+        ),
         ({"objective": 90}, "alerting.tiers[0]", "can never fire"),
-        ({"alerting": {"tiers": [{"severity": "page", "burn_rate": 2, "long_window": "5m",
-                                  "short_window": "1h"}]}},
-         "alerting.tiers[0].short_window", "shorter"),
-        ({"alerting": {"tiers": [{"severity": "email", "burn_rate": 2, "long_window": "1h",
-                                  "short_window": "5m"}]}},
-         "alerting.tiers[0].severity", "one of"),
+        (
+            {
+                "alerting": {
+                    "tiers": [
+                        {
+                            "severity": "page",
+                            "burn_rate": 2,
+                            "long_window": "5m",
+                            "short_window": "1h",
+                        }
+                    ]
+                }
+            },
+            "alerting.tiers[0].short_window",
+            "shorter",
+        ),
+        (
+            {
+                "alerting": {
+                    "tiers": [
+                        {
+                            "severity": "email",
+                            "burn_rate": 2,
+                            "long_window": "1h",
+                            "short_window": "5m",
+                        }
+                    ]
+                }
+            },
+            "alerting.tiers[0].severity",
+            "one of",
+        ),
         ({"labels": {"severity": "x"}}, "labels", "set by the generator"),
     ],
 )

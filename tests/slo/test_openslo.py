@@ -43,11 +43,16 @@ metadata:
 spec:
   service: gateway
   budgetingMethod: Occurrences
-  timeWindow: [{duration: 1M, isRolling: false, calendar: {startTime: "2024-01-01 00:00:00", timeZone: UTC}}]
+  timeWindow:
+    - duration: 1M
+      isRolling: false
+      calendar: {startTime: "2024-01-01 00:00:00", timeZone: UTC}
   indicator:
     spec:
       thresholdMetric:
-        metricSource: {type: Prometheus, spec: {query: 'http_server_request_duration_seconds{service="gateway"}'}}
+        metricSource:
+          type: Prometheus
+          spec: {query: 'http_server_request_duration_seconds{service="gateway"}'}
   objectives: [{op: lte, value: 0.25, targetPercent: 99}]
 """
 
@@ -84,5 +89,5 @@ def test_threshold_off_bucket_edge_is_rejected(tmp_path: Path) -> None:
 
 def test_timeslices_budgeting_is_rejected_not_ignored(tmp_path: Path) -> None:
     text = RATIO.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices")
-    with pytest.raises(SpecError, match="field 'spec.budgetingMethod': only Occurrences"):
+    with pytest.raises(SpecError, match=r"field 'spec\.budgetingMethod': only Occurrences"):
         import_file(write(tmp_path, text))
