@@ -56,7 +56,7 @@ class AuditReport:
 
 def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(url, connect_timeout=5) as conn:
-        return list(conn.execute(query).fetchall())  # type: ignore[arg-type]
+        return list(conn.execute(query).fetchall())
 
 
 def _result(name: str, description: str, offending: list[Any]) -> InvariantResult:
@@ -79,7 +79,9 @@ def undelivered_events(urls: Mapping[str, str]) -> list[str]:
 
 
 def _unsettled(urls: Mapping[str, str]) -> int:
-    pending_orders = _rows(urls["order-service"], "SELECT count(*) FROM orders WHERE status = 'PENDING'")
+    pending_orders = _rows(
+        urls["order-service"], "SELECT count(*) FROM orders WHERE status = 'PENDING'"
+    )
     return int(pending_orders[0][0]) + len(undelivered_events(urls))
 
 
@@ -153,7 +155,8 @@ def run_audit(
             + [o for o, n in payment_rows.items() if n > 1],
         ),
         _result(
-            "events_delivered", "every emitted event was applied by each of its consumers",
+            "events_delivered",
+            "every emitted event was applied by each of its consumers",
             undelivered,
         ),
     ]
@@ -161,13 +164,19 @@ def run_audit(
 
 
 def format_report(report: AuditReport) -> str:
-    lines = [f"integrity audit of {report.orders_checked} orders (settled after {report.waited_s:.1f}s)"]
+    lines = [
+        f"integrity audit of {report.orders_checked} orders (settled after {report.waited_s:.1f}s)"
+    ]
     for r in report.results:
         mark = "PASS" if r.passed else "FAIL"
         lines.append(f"  {mark}  {r.name:<26} {r.description}")
         if not r.passed:
             shown = ", ".join(r.offending[:MAX_IDS_SHOWN])
-            more = f" (+{len(r.offending) - MAX_IDS_SHOWN} more)" if len(r.offending) > MAX_IDS_SHOWN else ""
+            more = (
+                f" (+{len(r.offending) - MAX_IDS_SHOWN} more)"
+                if len(r.offending) > MAX_IDS_SHOWN
+                else ""
+            )
             lines.append(f"        offending ({len(r.offending)}): {shown}{more}")
     lines.append("RESULT: " + ("all invariants hold" if report.passed else "integrity violated"))
     return "\n".join(lines)

@@ -30,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--state-dir", help="platform state folder (default .harness)")
     parser.add_argument(
-        "--settle", type=float, default=60.0, metavar="S",
+        "--settle",
+        type=float,
+        default=60.0,
+        metavar="S",
         help="wait up to S seconds for pending orders and events (default 60)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -61,13 +64,19 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(remaining: int) -> None:
         if not args.json:
-            print(f"\rwaiting for {remaining} pending orders/events to settle...", end="",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\rwaiting for {remaining} pending orders/events to settle...",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     try:
         report = run_audit(urls, args.settle, progress)
     except psycopg.OperationalError as exc:
-        raise UserError(f"cannot reach a service database: {str(exc).strip().splitlines()[0]}") from exc
+        raise UserError(
+            f"cannot reach a service database: {str(exc).strip().splitlines()[0]}"
+        ) from exc
     if not args.json:
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))

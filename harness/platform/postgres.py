@@ -58,8 +58,10 @@ def initdb(data_dir: Path) -> None:
     subprocess.run(
         [
             str(bin_dir() / "initdb"),
-            "-D", str(data_dir),
-            "-U", SUPERUSER,
+            "-D",
+            str(data_dir),
+            "-U",
+            SUPERUSER,
             "--auth=trust",
             "--encoding=UTF8",
             "--no-sync",
@@ -73,16 +75,26 @@ def initdb(data_dir: Path) -> None:
 def server_command(data_dir: Path, port: int, host: str = "127.0.0.1") -> list[str]:
     return [
         str(bin_dir() / "postgres"),
-        "-D", str(data_dir),
-        "-h", host,
-        "-p", str(port),
-        "-k", str(data_dir),  # unix socket beside the data, never a shared /tmp path
-        "-c", "fsync=off",  # a disposable test cluster: durability is not the point
-        "-c", "synchronous_commit=off",
-        "-c", "full_page_writes=off",
-        "-c", "max_connections=200",
-        "-c", "shared_buffers=64MB",
-        "-c", "log_min_messages=warning",
+        "-D",
+        str(data_dir),
+        "-h",
+        host,
+        "-p",
+        str(port),
+        "-k",
+        str(data_dir),  # unix socket beside the data, never a shared /tmp path
+        "-c",
+        "fsync=off",  # a disposable test cluster: durability is not the point
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+        "-c",
+        "shared_buffers=64MB",
+        "-c",
+        "log_min_messages=warning",
     ]
 
 

@@ -64,7 +64,7 @@ def build_app(
         for hook in on_startup:
             await hook()
         extra = lifespan(app) if lifespan is not None else contextlib.nullcontext()
-        await extra.__aenter__()  # type: ignore[union-attr]
+        await extra.__aenter__()
         tasks = [
             asyncio.create_task(_run_forever(name, loop), name=name)
             for name, loop in (background or {}).items()
@@ -75,7 +75,7 @@ def build_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await extra.__aexit__(None, None, None)  # type: ignore[union-attr]
+            await extra.__aexit__(None, None, None)
             for hook in on_shutdown:
                 await hook()
             if database is not None:

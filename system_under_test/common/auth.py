@@ -120,12 +120,18 @@ class JwksVerifier:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise Problem(401, "Authentication required: send 'Authorization: Bearer <token>'.",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "Authentication required: send 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "Authorization header must use the Bearer scheme.",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "Authorization header must use the Bearer scheme.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return token.strip()
 
 
@@ -135,7 +141,9 @@ async def authenticate(verifier: JwksVerifier, authorization: str | None) -> Pri
         return await verifier.verify(token)
     except TokenError as exc:
         raise Problem(
-            401, f"Invalid token: {exc}", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            401,
+            f"Invalid token: {exc}",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
 
 

@@ -37,7 +37,11 @@ class JsonFormatter(logging.Formatter):
             "trace_id": format(span_context.trace_id, "032x") if span_context.is_valid else "",
         }
         entry.update(
-            {k: v for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")}
+            {
+                k: v
+                for k, v in record.__dict__.items()
+                if k not in _RESERVED and not k.startswith("_")
+            }
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -40,9 +40,7 @@ CIRCUIT_BREAKER_STATE = Gauge(
     "Circuit breaker state per peer: 0 closed, 1 half-open, 2 open.",
     ["service", "peer"],
 )
-OUTBOX_PENDING = Gauge(
-    "outbox_pending_events", "Outbox rows not yet published.", ["service"]
-)
+OUTBOX_PENDING = Gauge("outbox_pending_events", "Outbox rows not yet published.", ["service"])
 EVENTS_PUBLISHED = Counter(
     "events_published_total", "Events published to the broker.", ["service", "topic", "result"]
 )

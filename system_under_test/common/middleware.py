@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-
 from collections.abc import Sequence
 
 from starlette.routing import BaseRoute, Match

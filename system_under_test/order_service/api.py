@@ -28,7 +28,8 @@ class OrderLine(BaseModel):
 class OrderRequest(BaseModel):
     items: list[OrderLine] = Field(min_length=1, max_length=MAX_ITEMS)
     payment_method: str = Field(
-        default="card", pattern=r"^[a-z_]{1,32}$",
+        default="card",
+        pattern=r"^[a-z_]{1,32}$",
         description="Token of the payment method; 'card_declined' is declined by the provider",
     )
 
@@ -97,7 +98,9 @@ async def place_order(
     quantities: dict[uuid.UUID, int] = {}
     for line in body.items:
         if line.product_id in quantities:
-            raise Problem(422, f"Product {line.product_id} appears more than once; merge the lines.")
+            raise Problem(
+                422, f"Product {line.product_id} appears more than once; merge the lines."
+            )
         quantities[line.product_id] = line.quantity
     order, created = await service.place_order(
         request.app.state.db,
@@ -123,7 +126,9 @@ async def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
     status: OrderStatus | None = None,
-    all_customers: Annotated[bool, Query(description="Admins only: every customer's orders")] = False,
+    all_customers: Annotated[
+        bool, Query(description="Admins only: every customer's orders")
+    ] = False,
 ) -> OrderPage:
     if all_customers and not principal.is_admin:
         raise Problem(403, "Only admins can list every customer's orders.")
@@ -132,7 +137,9 @@ async def list_orders(
         orders, total = await repository.list_orders(
             session, customer, status.value if status else None, limit, offset
         )
-    return OrderPage(items=[OrderOut.of(o) for o in orders], total=total, limit=limit, offset=offset)
+    return OrderPage(
+        items=[OrderOut.of(o) for o in orders], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/orders/{order_id}")
@@ -144,7 +151,9 @@ async def get_order(order_id: uuid.UUID, request: Request, principal: CurrentPri
 
 
 @router.post("/orders/{order_id}/cancel")
-async def cancel_order(order_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> OrderOut:
+async def cancel_order(
+    order_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> OrderOut:
     order = await service.cancel_by_customer(
         request.app.state.db, order_id, principal.subject, principal.is_admin
     )

@@ -38,7 +38,9 @@ class ProductCatalog:
         missing = [str(i) for i in quantities if i not in found]
         if missing:
             raise Problem(
-                422, f"Unknown product id(s): {', '.join(missing)}.", title="Unknown product",
+                422,
+                f"Unknown product id(s): {', '.join(missing)}.",
+                title="Unknown product",
                 product_ids=missing,
             )
         return [

@@ -64,7 +64,9 @@ outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
 
-async def _items_of(session: AsyncSession, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[PricedItem]]:
+async def _items_of(
+    session: AsyncSession, order_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[PricedItem]]:
     rows = await session.execute(select(order_items).where(order_items.c.order_id.in_(order_ids)))
     items: dict[uuid.UUID, list[PricedItem]] = {i: [] for i in order_ids}
     for r in rows:
@@ -131,7 +133,9 @@ async def insert_order(session: AsyncSession, order: Order) -> bool:
     return True
 
 
-async def get_order(session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+async def get_order(
+    session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False
+) -> Order | None:
     stmt = select(orders).where(orders.c.id == order_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -163,8 +167,11 @@ async def list_orders(
     total = await session.scalar(select(func.count()).select_from(orders).where(*conditions))
     rows = (
         await session.execute(
-            select(orders).where(*conditions).order_by(orders.c.created_at.desc(), orders.c.id)
-            .limit(limit).offset(offset)
+            select(orders)
+            .where(*conditions)
+            .order_by(orders.c.created_at.desc(), orders.c.id)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
     items = await _items_of(session, [r.id for r in rows]) if rows else {}
@@ -172,7 +179,10 @@ async def list_orders(
 
 
 async def set_status(
-    session: AsyncSession, order_id: uuid.UUID, status: OrderStatus, cancel_reason: str | None = None
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    status: OrderStatus,
+    cancel_reason: str | None = None,
 ) -> None:
     await session.execute(
         update(orders)

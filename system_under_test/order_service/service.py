@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from system_under_test.common.database import Database
-from system_under_test.common.messaging.events import LineItem, OrderCancelled, OrderPlaced, make_event
+from system_under_test.common.messaging.events import (
+    LineItem,
+    OrderCancelled,
+    OrderPlaced,
+    make_event,
+)
 from system_under_test.common.messaging.outbox import add_to_outbox
 from system_under_test.common.metrics import ORDER_COMPLETION
 from system_under_test.common.problems import Problem
@@ -75,7 +80,11 @@ async def place_order(
         OrderPlaced(
             customer_id=customer_id,
             items=[
-                LineItem(product_id=i.product_id, quantity=i.quantity, unit_price_cents=i.unit_price_cents)
+                LineItem(
+                    product_id=i.product_id,
+                    quantity=i.quantity,
+                    unit_price_cents=i.unit_price_cents,
+                )
                 for i in items
             ],
             total_cents=total,

@@ -36,7 +36,9 @@ class Ledger:
         self.by_id: dict[uuid.UUID, Charge] = {}
         self.behaviour = Behaviour()
 
-    def charge(self, key: str, amount_cents: int, currency: str, payment_method: str) -> tuple[Charge, bool]:
+    def charge(
+        self, key: str, amount_cents: int, currency: str, payment_method: str
+    ) -> tuple[Charge, bool]:
         """Returns the charge and whether it is new; a replayed key returns the original."""
         if key in self.by_key:
             return self.by_key[key], False

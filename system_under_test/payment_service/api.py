@@ -27,7 +27,9 @@ class PaymentOut(BaseModel):
 
 
 @router.get("/payments")
-async def list_payments(order_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> list[PaymentOut]:
+async def list_payments(
+    order_id: uuid.UUID, request: Request, principal: CurrentPrincipal
+) -> list[PaymentOut]:
     async with request.app.state.db.session() as session:
         rows = await repository.payments_for(session, order_id)
     # Others' payments are simply not listed, like orders that are not theirs.

@@ -20,7 +20,10 @@ def create_app(settings: PaymentSettings | None = None) -> FastAPI:
     settings = settings or PaymentSettings()
     db = Database(settings.database_url, settings.db_pool_size)
     client = PeerClient(
-        settings.service_name, "payment-provider", settings.provider_url, settings.provider_timeout_s
+        settings.service_name,
+        "payment-provider",
+        settings.provider_url,
+        settings.provider_timeout_s,
     )
     provider = PaymentProvider(client, settings.provider_attempts)
     wired = messaging(

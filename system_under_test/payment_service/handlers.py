@@ -40,11 +40,17 @@ def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str
             if age < give_up_after_s:
                 raise TransientError(str(exc)) from exc
             await repository.record_payment(
-                session, order_id=event.order_id, customer_id=reserved.customer_id,
-                amount_cents=reserved.total_cents, currency=reserved.currency,
-                status="failed", reason="payment provider unavailable",
+                session,
+                order_id=event.order_id,
+                customer_id=reserved.customer_id,
+                amount_cents=reserved.total_cents,
+                currency=reserved.currency,
+                status="failed",
+                reason="payment provider unavailable",
             )
-            outcome = make_event(event.order_id, PaymentFailed(reason="payment provider unavailable"))
+            outcome = make_event(
+                event.order_id, PaymentFailed(reason="payment provider unavailable")
+            )
             await add_to_outbox(session, repository.outbox, outcome)
             return
         await repository.record_payment(
@@ -74,8 +80,13 @@ def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str
         if payment is None:
             # Cancelled before the charge: a voided row makes any later charge a no-op.
             await repository.record_payment(
-                session, order_id=event.order_id, customer_id=cancelled.customer_id,
-                amount_cents=0, currency="XXX", status="voided", reason=cancelled.reason,
+                session,
+                order_id=event.order_id,
+                customer_id=cancelled.customer_id,
+                amount_cents=0,
+                currency="XXX",
+                status="voided",
+                reason=cancelled.reason,
             )
         elif payment.status == "captured":
             try:

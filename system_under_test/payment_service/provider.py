@@ -32,7 +32,7 @@ class PaymentProvider:
         last: Exception | None = None
         for attempt in range(self.attempts):
             try:
-                response = await self.client.request(method, url, **kwargs)  # type: ignore[arg-type]
+                response = await self.client.request(method, url, **kwargs)
                 if response.status_code < 500:
                     return response
                 last = ProviderUnavailable(f"provider answered {response.status_code}")
@@ -49,7 +49,11 @@ class PaymentProvider:
         response = await self._call(
             "POST",
             "/charges",
-            json={"amount_cents": amount_cents, "currency": currency, "payment_method": payment_method},
+            json={
+                "amount_cents": amount_cents,
+                "currency": currency,
+                "payment_method": payment_method,
+            },
             headers={"Idempotency-Key": str(order_id)},
         )
         if response.status_code not in (200, 201):

@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Integer, MetaData, String, Table, func, select, update
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +40,8 @@ payments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(
-        "status IN ('captured', 'declined', 'failed', 'voided', 'refunded')", name="payment_status_known"
+        "status IN ('captured', 'declined', 'failed', 'voided', 'refunded')",
+        name="payment_status_known",
     ),
 )
 
@@ -37,7 +49,9 @@ outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
 
-async def payment_for_order(session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False) -> Any:
+async def payment_for_order(
+    session: AsyncSession, order_id: uuid.UUID, *, lock: bool = False
+) -> Any:
     stmt = select(payments).where(payments.c.order_id == order_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -57,7 +71,9 @@ async def record_payment(session: AsyncSession, **values: Any) -> bool:
     return row is not None
 
 
-async def set_status(session: AsyncSession, payment_id: uuid.UUID, status: str, reason: str | None) -> None:
+async def set_status(
+    session: AsyncSession, payment_id: uuid.UUID, status: str, reason: str | None
+) -> None:
     await session.execute(
         update(payments)
         .where(payments.c.id == payment_id)
@@ -66,4 +82,6 @@ async def set_status(session: AsyncSession, payment_id: uuid.UUID, status: str, 
 
 
 async def payments_for(session: AsyncSession, order_id: uuid.UUID) -> list[Any]:
-    return list((await session.execute(select(payments).where(payments.c.order_id == order_id))).all())
+    return list(
+        (await session.execute(select(payments).where(payments.c.order_id == order_id))).all()
+    )

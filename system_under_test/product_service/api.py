@@ -102,7 +102,9 @@ async def list_products(
     f = ProductFilter(q, id_list, min_price_cents, max_price_cents, in_stock, attributes)
     async with request.app.state.db.session() as session:
         items, total = await repository.list_products(session, f, limit, offset)
-    return ProductPage(items=[ProductOut.of(p) for p in items], total=total, limit=limit, offset=offset)
+    return ProductPage(
+        items=[ProductOut.of(p) for p in items], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/products/{product_id}")

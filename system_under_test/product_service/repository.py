@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Identity,
     Column,
     DateTime,
+    Identity,
     Integer,
     MetaData,
     String,
@@ -73,7 +73,9 @@ def _to_product(row: Any) -> Product:
 def _filtered(stmt: Select[Any], f: ProductFilter) -> Select[Any]:
     if f.q:
         pattern = f"%{f.q}%"
-        stmt = stmt.where(or_(products.c.name.ilike(pattern), products.c.description.ilike(pattern)))
+        stmt = stmt.where(
+            or_(products.c.name.ilike(pattern), products.c.description.ilike(pattern))
+        )
     if f.ids:
         stmt = stmt.where(products.c.id.in_(f.ids))
     if f.min_price_cents is not None:
@@ -91,7 +93,9 @@ def _filtered(stmt: Select[Any], f: ProductFilter) -> Select[Any]:
 async def list_products(
     session: AsyncSession, f: ProductFilter, limit: int, offset: int
 ) -> tuple[list[Product], int]:
-    total = (await session.execute(_filtered(select(func.count()).select_from(products), f))).scalar_one()
+    total = (
+        await session.execute(_filtered(select(func.count()).select_from(products), f))
+    ).scalar_one()
     rows = await session.execute(
         _filtered(select(products), f).order_by(products.c.sku).limit(limit).offset(offset)
     )
@@ -157,7 +161,9 @@ async def add_reservation(
     )
 
 
-async def release_reservations(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
+async def release_reservations(
+    session: AsyncSession, order_id: uuid.UUID
+) -> list[tuple[uuid.UUID, int]]:
     """Mark the order's live reservations released; returns what to put back in stock."""
     rows = await session.execute(
         update(reservations)

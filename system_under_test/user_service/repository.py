@@ -43,7 +43,9 @@ def _to_user(row: object) -> User:
     )
 
 
-async def insert_user(session: AsyncSession, email: str, password_hash: str, roles: list[str]) -> User | None:
+async def insert_user(
+    session: AsyncSession, email: str, password_hash: str, roles: list[str]
+) -> User | None:
     """Insert a user; None when the email is already registered."""
     stmt = (
         insert(users)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from system_under_test.common.database import Database
@@ -81,7 +82,6 @@ async def ensure_admin(db: Database, email: str, password: str) -> None:
     async with db.session() as session:
         existing = await repository.user_by_email(session, normalise_email(email))
     if existing is None:
-        try:
+        # Problem(409): another replica seeded it at the same moment.
+        with contextlib.suppress(Problem):
             await register(db, email, password, roles=[ADMIN, CUSTOMER])
-        except Problem:
-            pass  # another replica seeded it at the same moment

@@ -28,7 +28,7 @@ from ..faults import admin_guard
 from ..logs import request_id_var
 from ..metrics import EVENTS_CONSUMED
 from .events import Event, PoisonEvent, dead_letter_topic, parse_event
-from .outbox import stop_quietly, new_producer
+from .outbox import new_producer, stop_quietly
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -73,7 +73,9 @@ class EventConsumer:
 
     def admin_router(self, admin_token: str) -> APIRouter:
         router = APIRouter(
-            prefix="/admin/consumer", tags=["admin"], dependencies=[Depends(admin_guard(admin_token))]
+            prefix="/admin/consumer",
+            tags=["admin"],
+            dependencies=[Depends(admin_guard(admin_token))],
         )
 
         @router.get("")
@@ -127,7 +129,9 @@ class EventConsumer:
                         backoff = min(backoff * 2, MAX_BACKOFF_S)
                         break
                     backoff = 0.2
-                    await consumer.commit({TopicPartition(tp.topic, tp.partition): message.offset + 1})
+                    await consumer.commit(
+                        {TopicPartition(tp.topic, tp.partition): message.offset + 1}
+                    )
 
     async def process(self, message: ConsumerRecord[Any, Any]) -> bool:
         """Handle one message; False means 'not done, deliver it again'."""
@@ -183,8 +187,13 @@ class EventConsumer:
         return True
 
     async def _dead_letter(self, message: ConsumerRecord[Any, Any], reason: str) -> bool:
-        log.error("dead-lettering message %s/%d@%d: %s", message.topic, message.partition,
-                  message.offset, reason)
+        log.error(
+            "dead-lettering message %s/%d@%d: %s",
+            message.topic,
+            message.partition,
+            message.offset,
+            reason,
+        )
         try:
             if self._dlq_producer is None:
                 self._dlq_producer = new_producer(self.bootstrap_servers)
@@ -197,7 +206,9 @@ class EventConsumer:
             ]
             await asyncio.wait_for(
                 self._dlq_producer.send_and_wait(
-                    dead_letter_topic(message.topic), value=message.value, key=message.key,
+                    dead_letter_topic(message.topic),
+                    value=message.value,
+                    key=message.key,
                     headers=headers,
                 ),
                 10,

@@ -17,7 +17,9 @@ def create_outbox_and_inbox() -> None:
         sa.Column("type", sa.String(100), nullable=False),
         sa.Column("body", postgresql.JSONB, nullable=False),
         sa.Column("headers", postgresql.JSONB, nullable=False, server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("published_at", sa.DateTime(timezone=True)),
     )
     op.create_index(
@@ -28,7 +30,9 @@ def create_outbox_and_inbox() -> None:
         sa.Column("event_id", postgresql.UUID(as_uuid=True), primary_key=True),
         sa.Column("type", sa.String(100), nullable=False),
         sa.Column("topic", sa.String(100), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -90,7 +91,8 @@ class OutboxRelay:
                 except (KafkaError, TimeoutError, OSError) as exc:
                     log.warning(
                         "outbox relay cannot publish, retrying in %.1fs: %s",
-                        backoff, exc or type(exc).__name__,
+                        backoff,
+                        exc or type(exc).__name__,
                     )
                     if producer is not None:
                         await stop_quietly(producer)
@@ -104,19 +106,16 @@ class OutboxRelay:
 
     async def _idle(self) -> None:
         self.wake.clear()
-        with_timeout = asyncio.wait_for(self.wake.wait(), IDLE_POLL_S)
-        try:
-            await with_timeout
-        except TimeoutError:
-            pass
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), IDLE_POLL_S)
 
     async def _refresh_gauge(self) -> None:
         try:
             async with self.db.session() as session:
                 pending = await session.scalar(
-                    select(func.count()).select_from(self.outbox).where(
-                        self.outbox.c.published_at.is_(None)
-                    )
+                    select(func.count())
+                    .select_from(self.outbox)
+                    .where(self.outbox.c.published_at.is_(None))
                 )
             self._gauge.set(pending or 0)
         except Exception as exc:  # the database may be down too; the gauge keeps its value

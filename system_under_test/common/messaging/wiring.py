@@ -40,7 +40,9 @@ def messaging(
         log.warning("KAFKA_BOOTSTRAP_SERVERS is not set: events stay in the outbox")
         return wired
     if outbox is not None:
-        wired.relay = OutboxRelay(settings.service_name, db, outbox, settings.kafka_bootstrap_servers)
+        wired.relay = OutboxRelay(
+            settings.service_name, db, outbox, settings.kafka_bootstrap_servers
+        )
         wired.background["outbox-relay"] = wired.relay.run
     if inbox is not None and handlers:
         wired.consumer = EventConsumer(

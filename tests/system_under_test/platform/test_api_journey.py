@@ -75,12 +75,15 @@ def test_bad_tokens_are_rejected_with_401(shop: Shop) -> None:
     expired_claims = {**claims, "exp": int(time.time()) - 60}
     bad_tokens = {
         "none": None,
-        "forged": jwt.encode(claims, forger, algorithm="RS256", headers={"kid": real_header["kid"]}),
+        "forged": jwt.encode(
+            claims, forger, algorithm="RS256", headers={"kid": real_header["kid"]}
+        ),
         "alg=none": _unsigned_token(claims),
         "garbage": "not.a.token",
         # Same key id, expired claims, signed by a stranger: rejected either way.
-        "expired": jwt.encode(expired_claims, forger, algorithm="RS256",
-                              headers={"kid": real_header["kid"]}),
+        "expired": jwt.encode(
+            expired_claims, forger, algorithm="RS256", headers={"kid": real_header["kid"]}
+        ),
     }
     for name, bad in bad_tokens.items():
         headers = auth(bad) if bad else {}
@@ -94,25 +97,34 @@ def test_expired_or_foreign_audience_token_with_the_real_key_is_rejected(
     """Signed with the user service's own key (read from its database), yet invalid."""
     urls = database_urls_from_topology(local_platform.run_dir / "topology.json")
     with psycopg.connect(urls["user-service"]) as conn:
-        kid, pem = conn.execute("SELECT kid, private_pem FROM signing_keys LIMIT 1").fetchone()
+        row = conn.execute("SELECT kid, private_pem FROM signing_keys LIMIT 1").fetchone()
+    assert row is not None
+    kid, pem = row
     key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
     customer_id, token = shop.new_customer()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert {"sub", "roles", "exp", "aud"} <= set(claims) and claims["sub"] == customer_id
 
     valid = jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
     assert shop.http.get("/orders", headers=auth(valid)).status_code == 200
-    expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, key, algorithm="RS256",
-                         headers={"kid": kid})
-    assert "expired" in assert_problem(shop.http.get("/orders", headers=auth(expired)), 401)["detail"]
-    foreign = jwt.encode({**claims, "aud": "another-app"}, key, algorithm="RS256", headers={"kid": kid})
+    expired = jwt.encode(
+        {**claims, "exp": int(time.time()) - 5}, key, algorithm="RS256", headers={"kid": kid}
+    )
+    assert (
+        "expired" in assert_problem(shop.http.get("/orders", headers=auth(expired)), 401)["detail"]
+    )
+    foreign = jwt.encode(
+        {**claims, "aud": "another-app"}, key, algorithm="RS256", headers={"kid": kid}
+    )
     assert_problem(shop.http.get("/orders", headers=auth(foreign)), 401)
 
 
 def test_customer_on_admin_route_gets_403(shop: Shop) -> None:
     _, token = shop.new_customer()
     response = shop.http.post(
-        "/products", headers=auth(token),
+        "/products",
+        headers=auth(token),
         json={"sku": "NOPE-1", "name": "x", "price_cents": 100},
     )
     assert_problem(response, 403)
@@ -133,7 +145,8 @@ def test_bad_order_bodies_get_4xx_problems(shop: Shop, body: bytes, content_type
     product = shop.http.get("/products", params={"limit": 1}).json()["items"][0]
     body = body.replace(b'"P"', f'"{product["id"]}"'.encode())
     response = shop.http.post(
-        "/orders", content=body,
+        "/orders",
+        content=body,
         headers={**auth(token), "Idempotency-Key": uuid.uuid4().hex, "Content-Type": content_type},
     )
     assert 400 <= response.status_code < 500, response.text
@@ -148,7 +161,9 @@ def test_negative_quantity_unknown_product_and_missing_key(shop: Shop) -> None:
     body = assert_problem(shop.place_order(token, [(str(uuid.uuid4()), 1)]), 422)
     assert "Unknown product" in body["detail"]
     no_key = shop.http.post(
-        "/orders", headers=auth(token), json={"items": [{"product_id": product["id"], "quantity": 1}]}
+        "/orders",
+        headers=auth(token),
+        json={"items": [{"product_id": product["id"], "quantity": 1}]},
     )
     assert_problem(no_key, 400)
 
@@ -157,7 +172,8 @@ def test_huge_body_is_refused_not_crashed(shop: Shop) -> None:
     _, token = shop.new_customer()
     huge = b'{"items": [' + b'{"product_id": "x", "quantity": 1},' * 200_000 + b"]}"
     response = shop.http.post(
-        "/orders", content=huge,
+        "/orders",
+        content=huge,
         headers={**auth(token), "Idempotency-Key": "k", "Content-Type": "application/json"},
     )
     assert_problem(response, 413)
@@ -178,9 +194,12 @@ def test_upstream_down_gives_503_within_the_gateway_timeout(
         assert elapsed < 6.0
     finally:
         control.start("payment-service")
-    assert shop.http.get(
-        "/payments", params={"order_id": str(uuid.uuid4())}, headers=auth(token)
-    ).status_code == 200
+    assert (
+        shop.http.get(
+            "/payments", params={"order_id": str(uuid.uuid4())}, headers=auth(token)
+        ).status_code
+        == 200
+    )
 
 
 def test_trace_id_and_metrics_follow_one_request(shop: Shop, local_platform: Platform) -> None:
@@ -218,8 +237,15 @@ def test_trace_id_and_metrics_follow_one_request(shop: Shop, local_platform: Pla
     assert len(trace_ids) == 1 and len(trace_ids.pop()) == 32
 
     metrics = shop.http.get("/metrics").text
-    assert metric_value(
-        metrics, "http_server_request_duration_seconds_count",
-        service="gateway", route="/orders", method="POST", status_class="2xx",
-    ) >= 1
+    assert (
+        metric_value(
+            metrics,
+            "http_server_request_duration_seconds_count",
+            service="gateway",
+            route="/orders",
+            method="POST",
+            status_class="2xx",
+        )
+        >= 1
+    )
     assert 'route="/orders/{order_id}"' in metrics or 'route="/products/{product_id}"' in metrics

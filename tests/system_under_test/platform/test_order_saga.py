@@ -87,9 +87,11 @@ def test_customer_cancel_while_pending_compensates(
     audit_passes(local_platform)
     assert shop.stock(product["id"]) == 4
     with psycopg.connect(urls(local_platform)["payment-service"]) as conn:
-        (status,) = conn.execute(
+        row = conn.execute(
             "SELECT status FROM payments WHERE order_id = %s", (order["id"],)
         ).fetchone()
+    assert row is not None
+    (status,) = row
     # Voided when the cancellation arrived first, refunded when the charge did: never captured.
     assert status in ("voided", "refunded")
 
@@ -106,7 +108,9 @@ def test_orders_survive_a_broker_outage(
         deadline = time.monotonic() + 15
         pending = 0.0
         while time.monotonic() < deadline:
-            pending = metric_value(metrics_of(local_platform, "order-service"), "outbox_pending_events")
+            pending = metric_value(
+                metrics_of(local_platform, "order-service"), "outbox_pending_events"
+            )
             if pending >= 8:
                 break
             time.sleep(0.5)
@@ -127,7 +131,9 @@ def test_consumer_killed_between_effect_and_offset_commit(
         before = control.component(service)["restarts"]
         armed = httpx.put(
             local_platform.url(service) + "/admin/consumer",
-            json={"crash_after_next_effect": True}, headers=ADMIN_HEADERS, timeout=5,
+            json={"crash_after_next_effect": True},
+            headers=ADMIN_HEADERS,
+            timeout=5,
         )
         assert armed.status_code == 200, armed.text
         order = shop.place_order(token, [(product["id"], 1)]).json()
@@ -156,9 +162,11 @@ def test_the_same_event_twice_has_one_effect(shop: Shop, local_platform: Platfor
     order = shop.place_order(token, [(product["id"], 2)]).json()
     assert shop.wait_terminal(token, order["id"])["status"] == "CONFIRMED"
     with psycopg.connect(urls(local_platform)["order-service"]) as conn:
-        (body,) = conn.execute(
+        row = conn.execute(
             "SELECT body FROM outbox WHERE key = %s AND type = 'order.placed.v1'", (order["id"],)
         ).fetchone()
+    assert row is not None
+    (body,) = row
     duplicates_before = metric_value(
         metrics_of(local_platform, "product-service"), "events_consumed_total", result="duplicate"
     )
@@ -169,7 +177,9 @@ def test_the_same_event_twice_has_one_effect(shop: Shop, local_platform: Platfor
     while duplicates < duplicates_before + 2 and time.monotonic() < deadline:
         time.sleep(0.3)
         duplicates = metric_value(
-            metrics_of(local_platform, "product-service"), "events_consumed_total", result="duplicate"
+            metrics_of(local_platform, "product-service"),
+            "events_consumed_total",
+            result="duplicate",
         )
     assert duplicates == duplicates_before + 2
     assert shop.stock(product["id"]) == 3
@@ -191,7 +201,9 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_event_flows(
 
     async def find_in_dlq() -> dict[str, bytes] | None:
         consumer = AIOKafkaConsumer(
-            "orders.dlq", bootstrap_servers=address, auto_offset_reset="earliest",
+            "orders.dlq",
+            bootstrap_servers=address,
+            auto_offset_reset="earliest",
             group_id=f"dlq-reader-{marker}",
         )
         await consumer.start()
@@ -209,10 +221,14 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_event_flows(
     headers = asyncio.run(find_in_dlq())
     assert headers is not None, "the poison message reached orders.dlq"
     assert b"not a valid event" in headers["dlq-reason"]
-    assert metric_value(
-        metrics_of(local_platform, "product-service"), "events_consumed_total",
-        result="dead_lettered",
-    ) >= 1
+    assert (
+        metric_value(
+            metrics_of(local_platform, "product-service"),
+            "events_consumed_total",
+            result="dead_lettered",
+        )
+        >= 1
+    )
 
 
 def test_200_concurrent_orders_from_20_customers(shop: Shop, local_platform: Platform) -> None:
@@ -224,7 +240,8 @@ def test_200_concurrent_orders_from_20_customers(shop: Shop, local_platform: Pla
         items = [(products[n % 3]["id"], 1 + n % 2)]
         with httpx.Client(base_url=local_platform.url("gateway"), timeout=30) as client:
             response = client.post(
-                "/orders", json={"items": [{"product_id": p, "quantity": q} for p, q in items]},
+                "/orders",
+                json={"items": [{"product_id": p, "quantity": q} for p, q in items]},
                 headers={**auth(token), "Idempotency-Key": f"bulk-{n}"},
             )
         assert response.status_code == 202, response.text

@@ -28,15 +28,21 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(200), nullable=False),
         sa.Column("request_hash", sa.String(64), nullable=False),
         sa.Column("cancel_reason", sa.String(200)),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("completed_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_idempotency"),
         sa.CheckConstraint("status IN ('PENDING', 'CONFIRMED', 'CANCELLED')", name="status_known"),
     )
     op.create_table(
         "order_items",
-        sa.Column("order_id", postgresql.UUID(as_uuid=True), sa.ForeignKey("orders.id"), primary_key=True),
+        sa.Column(
+            "order_id", postgresql.UUID(as_uuid=True), sa.ForeignKey("orders.id"), primary_key=True
+        ),
         sa.Column("product_id", postgresql.UUID(as_uuid=True), primary_key=True),
         sa.Column("sku", sa.String(64), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),

@@ -27,8 +27,12 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("attributes", postgresql.JSONB, nullable=False, server_default="{}"),
         sa.Column("stock", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.CheckConstraint("stock >= 0", name="stock_never_negative"),
         sa.CheckConstraint("price_cents > 0", name="price_positive"),
     )
@@ -40,7 +44,9 @@ def upgrade() -> None:
         sa.Column("product_id", postgresql.UUID(as_uuid=True), nullable=False),
         sa.Column("quantity", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("released_at", sa.DateTime(timezone=True)),
         sa.CheckConstraint("status IN ('reserved', 'released')", name="reservation_status_known"),
     )

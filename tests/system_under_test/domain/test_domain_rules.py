@@ -1,0 +1,79 @@
+"""Domain rules of the services, without servers."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from system_under_test.order_service.domain import (
+    CurrencyMismatch,
+    InvalidTransition,
+    OrderStatus,
+    PricedItem,
+    check_transition,
+    order_total,
+    request_fingerprint,
+)
+from system_under_test.payment_provider.ledger import Ledger
+from system_under_test.product_service.domain import parse_attribute_filters
+from system_under_test.user_service.domain import hash_password, normalise_email, verify_password
+
+
+def item(price: int, quantity: int, currency: str = "EUR") -> PricedItem:
+    return PricedItem(uuid.uuid4(), "SKU", "name", price, currency, quantity)
+
+
+def test_order_state_machine_allows_only_pending_to_terminal() -> None:
+    check_transition(OrderStatus.PENDING, OrderStatus.CONFIRMED)
+    check_transition(OrderStatus.PENDING, OrderStatus.CANCELLED)
+    for terminal in (OrderStatus.CONFIRMED, OrderStatus.CANCELLED):
+        for target in OrderStatus:
+            with pytest.raises(InvalidTransition):
+                check_transition(terminal, target)
+
+
+def test_order_total_in_minor_units_and_one_currency() -> None:
+    assert order_total([item(199, 3), item(1, 1)]) == (598, "EUR")
+    with pytest.raises(CurrencyMismatch):
+        order_total([item(100, 1), item(100, 1, "USD")])
+
+
+def test_fingerprint_ignores_key_order_but_not_values() -> None:
+    a = request_fingerprint(
+        {"items": [{"product_id": "p", "quantity": 1}], "payment_method": "card"}
+    )
+    b = request_fingerprint(
+        {"payment_method": "card", "items": [{"quantity": 1, "product_id": "p"}]}
+    )
+    c = request_fingerprint(
+        {"payment_method": "card", "items": [{"quantity": 2, "product_id": "p"}]}
+    )
+    assert a == b != c
+
+
+def test_attribute_filters_parse_and_reject_garbage() -> None:
+    assert parse_attribute_filters(["colour:red", " size : M "]) == (
+        ("colour", "red"),
+        ("size", "M"),
+    )
+    with pytest.raises(ValueError, match="key:value"):
+        parse_attribute_filters(["colour"])
+
+
+def test_passwords_hash_and_verify() -> None:
+    hashed = hash_password("s3cret-pass")
+    assert hashed != "s3cret-pass" and verify_password(hashed, "s3cret-pass")
+    assert not verify_password(hashed, "wrong") and not verify_password("not-a-hash", "x")
+    assert normalise_email("  Ada@Example.COM ") == "ada@example.com"
+
+
+def test_provider_ledger_is_idempotent_and_declines_by_rule() -> None:
+    ledger = Ledger()
+    charge, created = ledger.charge("order-1", 500, "EUR", "card")
+    again, created_again = ledger.charge("order-1", 500, "EUR", "card")
+    assert created and not created_again and again.id == charge.id and charge.status == "captured"
+    declined, _ = ledger.charge("order-2", 500, "EUR", "card_declined")
+    assert declined.status == "declined" and declined.decline_reason
+    assert ledger.refund(charge.id).status == "refunded"  # type: ignore[union-attr]
+    assert ledger.refund(declined.id).status == "declined"  # type: ignore[union-attr]
