@@ -1,0 +1,22 @@
+# Two entry points for a fresh machine (see README):
+#   make gameday   set up, then play the smoke game day and gate on its report
+#   make test      set up, then run lint, type checks and the test suite
+.PHONY: bootstrap gameday test lint up down
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+gameday: bootstrap
+	.venv/bin/harness gameday --profile smoke
+
+test: bootstrap
+	.venv/bin/nox -s lint typecheck generate_check tests
+
+lint: bootstrap
+	.venv/bin/nox -s lint typecheck
+
+up: bootstrap
+	.venv/bin/harness up
+
+down:
+	.venv/bin/harness down
