@@ -3,14 +3,27 @@ instead of building a virtualenv per session: one install, fast re-runs."""
 
 from __future__ import annotations
 
+import sys
+
 import nox
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "typecheck", "generate_check", "tests"]
+PY = sys.executable  # the .venv interpreter that runs nox
 
 SOURCES = [
-    "harness", "system_under_test", "slo", "alerts", "dashboards", "load_scenarios",
-    "synthetic_probes", "chaos_experiments", "reports", "scripts", "tests", "noxfile.py",
+    "harness",
+    "system_under_test",
+    "slo",
+    "alerts",
+    "dashboards",
+    "load_scenarios",
+    "synthetic_probes",
+    "chaos_experiments",
+    "reports",
+    "scripts",
+    "tests",
+    "noxfile.py",
 ]
 
 
@@ -22,39 +35,39 @@ def _existing(session: nox.Session) -> list[str]:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.run("ruff", "check", *_existing(session))
-    session.run("ruff", "format", "--check", *_existing(session))
+    session.run(PY, "-m", "ruff", "check", *_existing(session))
+    session.run(PY, "-m", "ruff", "format", "--check", *_existing(session))
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.run("mypy", *_existing(session))
+    session.run(PY, "-m", "mypy", *_existing(session))
 
 
 @nox.session
 def generate_check(session: nox.Session) -> None:
     """Generated rules, alerts and dashboards are committed and must be current."""
-    session.run("harness", "generate", "--check")
+    session.run(PY, "-m", "harness", "generate", "--check")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    session.run("pytest", *session.posargs)
+    session.run(PY, "-m", "pytest", *session.posargs)
 
 
 @nox.session
 def chaos(session: nox.Session) -> None:
     """Every local chaos experiment end to end against a real platform."""
-    session.run("pytest", "tests/chaos_experiments", *session.posargs)
+    session.run(PY, "-m", "pytest", "tests/chaos_experiments", *session.posargs)
 
 
 @nox.session
 def gameday(session: nox.Session) -> None:
-    session.run("harness", "gameday", "--profile", "smoke", *session.posargs)
+    session.run(PY, "-m", "harness", "gameday", "--profile", "smoke", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (ratios against a baseline measured in the same run)."""
     for script in ("scripts/bench_up.py", "scripts/bench_load.py"):
-        session.run("python", script, *session.posargs)
+        session.run(PY, script, *session.posargs)

@@ -26,8 +26,14 @@ from .routing import Access, HeaderRules, Route, RouteTable
 FORWARDED_REQUEST_HEADERS = ("authorization", "content-type", "idempotency-key", "accept")
 HOP_BY_HOP = frozenset(
     {
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-        "te", "trailer", "transfer-encoding", "upgrade",
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
     }
 )
 # httpx hands us the decoded body, and Starlette sets the length of what we send.
@@ -169,8 +175,7 @@ def rewrite_headers(
     kept = [
         (name, value)
         for name, value in headers
-        if not rules.strips(lowered := name.decode("latin-1").lower())
-        and lowered not in overrides
+        if not rules.strips(lowered := name.decode("latin-1").lower()) and lowered not in overrides
     ]
     return kept + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in overrides.items()]
 

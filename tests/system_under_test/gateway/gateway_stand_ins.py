@@ -85,10 +85,15 @@ def echo_app(name: str) -> FastAPI:
         status = int(request.query_params.get("status", "200"))
         internal = {"server": "echo-upstream", "x-internal-node": "pod-7"}
         if status >= 400:
-            problem = {"type": "https://example.test/echo", "title": "Echo problem",
-                       "status": status, "detail": f"{name} refused"}
-            return JSONResponse(problem, status_code=status, headers=internal,
-                                media_type="application/problem+json")
+            problem = {
+                "type": "https://example.test/echo",
+                "title": "Echo problem",
+                "status": status,
+                "detail": f"{name} refused",
+            }
+            return JSONResponse(
+                problem, status_code=status, headers=internal, media_type="application/problem+json"
+            )
         body = await request.body()
         return JSONResponse(
             {
@@ -124,8 +129,14 @@ class Keys:
         key: rsa.RSAPrivateKey | None = None,
     ) -> str:
         now = int(time.time())
-        claims = {"sub": subject or f"user-{uuid.uuid4().hex[:8]}", "roles": list(roles),
-                  "aud": audience, "iss": ISSUER, "iat": now, "exp": now + expires_in}
+        claims = {
+            "sub": subject or f"user-{uuid.uuid4().hex[:8]}",
+            "roles": list(roles),
+            "aud": audience,
+            "iss": ISSUER,
+            "iat": now,
+            "exp": now + expires_in,
+        }
         return jwt.encode(claims, key or self.signing, algorithm="RS256", headers={"kid": KID})
 
     def unsigned_token(self) -> str:
@@ -133,8 +144,13 @@ class Keys:
             return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
         now = int(time.time())
-        claims = {"sub": "mallory", "roles": ["admin"], "aud": AUDIENCE, "iss": ISSUER,
-                  "exp": now + 300}
+        claims = {
+            "sub": "mallory",
+            "roles": ["admin"],
+            "aud": AUDIENCE,
+            "iss": ISSUER,
+            "exp": now + 300,
+        }
         return f"{part({'alg': 'none', 'kid': KID, 'typ': 'JWT'})}.{part(claims)}."
 
 
@@ -176,8 +192,10 @@ def run_gateway(log_file: Path, **settings: str) -> Iterator[RunningGateway]:
     with log_file.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "system_under_test.gateway"],
-            cwd=REPO, env=gateway_env(GATEWAY_PORT=str(port), **settings),
-            stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=gateway_env(GATEWAY_PORT=str(port), **settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_ready(url, process, log_file)

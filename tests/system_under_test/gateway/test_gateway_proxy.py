@@ -75,14 +75,20 @@ async def test_upstream_status_and_problem_body_pass_through(client: httpx.Async
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM
     assert response.json() == {
-        "type": "https://example.test/echo", "title": "Echo problem", "status": 409,
+        "type": "https://example.test/echo",
+        "title": "Echo problem",
+        "status": 409,
         "detail": "product refused",
     }
 
 
 async def test_route_templates_label_the_metrics(client: httpx.AsyncClient, keys: Keys) -> None:
-    labels = {"service": "gateway", "route": "/orders/{order_id}", "method": "GET",
-              "status_class": "2xx"}
+    labels = {
+        "service": "gateway",
+        "route": "/orders/{order_id}",
+        "method": "GET",
+        "status_class": "2xx",
+    }
     before = await metric(client, "http_server_request_duration_seconds_count", **labels)
     for order_id in ("a1", "b2", "c3"):
         assert (await client.get(f"/orders/{order_id}", headers=bearer(keys.token()))).is_success
@@ -133,9 +139,7 @@ async def test_admin_routes_need_the_admin_role(client: httpx.AsyncClient, keys:
     as_customer = await client.post("/products", json={}, headers=bearer(keys.token()))
     assert as_customer.status_code == 403
     assert as_customer.headers["content-type"] == PROBLEM
-    as_admin = await client.post(
-        "/products", json={}, headers=bearer(keys.token(roles=("admin",)))
-    )
+    as_admin = await client.post("/products", json={}, headers=bearer(keys.token(roles=("admin",))))
     assert as_admin.status_code == 200
     assert as_admin.json()["upstream"] == "product"
 
@@ -244,8 +248,11 @@ async def test_request_id_and_trace_context_reach_the_upstream(
     deadline = time.monotonic() + 3
     access: list[dict[str, Any]] = []
     while not access and time.monotonic() < deadline:
-        access = [e for e in gateway.log_entries()
-                  if e.get("logger") == "access" and e.get("request_id") == request_id]
+        access = [
+            e
+            for e in gateway.log_entries()
+            if e.get("logger") == "access" and e.get("request_id") == request_id
+        ]
         await asyncio.sleep(0.05)
     assert access, "no access log line for the request"
     assert access[0]["trace_id"] == trace_id

@@ -105,7 +105,8 @@ MALFORMED = {
         r"routes\[0\] \(/metrics\) path: Value error, /metrics is reserved",
     ),
     "duplicate path": (
-        "routes:\n" + ENTRY + ENTRY, r"routes\[1\] \(/orders\): duplicates routes\[0\]"
+        "routes:\n" + ENTRY + ENTRY,
+        r"routes\[1\] \(/orders\): duplicates routes\[0\]",
     ),
 }
 
@@ -131,7 +132,11 @@ def test_missing_route_file(tmp_path: Path) -> None:
 def run_gateway_command(**settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "system_under_test.gateway"],
-        cwd=REPO, env=gateway_env(**settings), capture_output=True, text=True, timeout=30,
+        cwd=REPO,
+        env=gateway_env(**settings),
+        capture_output=True,
+        text=True,
+        timeout=30,
         check=False,
     )
 
