@@ -1,0 +1,1 @@
+"""The game day: plan -> play -> collect -> score -> gate."""

@@ -1,0 +1,84 @@
+"""Game-day profiles (YAML): warm-up, load, probes, rounds of chaos, pauses, cool-down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used; the message names the file and the field."""
+
+
+class LoadPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field(default="mixed", description="persona mix in load_scenarios/")
+    shape: str = Field(default="steady", description="load shape in load_scenarios/")
+    users: int = Field(default=8, ge=1, le=500)
+    spawn_rate: float = Field(default=4, gt=0)
+
+
+class Round(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    experiment: str = Field(description="chaos experiment file, relative to the repository")
+
+
+class GameProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    warmup_s: float = Field(default=20, ge=0)
+    load: LoadPlan | None = Field(default_factory=LoadPlan)
+    probes: bool = True
+    rounds: list[Round] = Field(default_factory=list)
+    pause_between_rounds_s: float = Field(default=10, ge=0)
+    cooldown_s: float = Field(default=20, ge=0)
+    settle_timeout_s: float = Field(default=90, gt=0)
+
+    def expected_duration_s(self, round_s: float = 30.0) -> float:
+        pauses = self.pause_between_rounds_s * max(len(self.rounds) - 1, 0)
+        return self.warmup_s + len(self.rounds) * round_s + pauses + self.cooldown_s
+
+    def experiment_paths(self) -> list[Path]:
+        return [PROJECT_ROOT / r.experiment for r in self.rounds]
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def load_profile(name_or_path: str) -> GameProfile:
+    """A built-in profile by name (``smoke``) or a YAML file of one's own."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PROFILE_DIR / f"{name_or_path}.yaml"
+        if not path.exists():
+            known = ", ".join(available_profiles())
+            raise ProfileError(f"no profile named {name_or_path!r} (built in: {known})")
+    try:
+        document = yaml.safe_load(path.read_text())
+    except FileNotFoundError as exc:
+        raise ProfileError(f"{path}: no such file") from exc
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ProfileError(f"{path}: a profile is a mapping with name, rounds, ...")
+    try:
+        profile = GameProfile.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ProfileError(f"{path}: {where}: {first['msg']}") from exc
+    for experiment in profile.experiment_paths():
+        if not experiment.exists():
+            raise ProfileError(f"{path}: experiment {experiment.relative_to(PROJECT_ROOT)} does not exist")
+    return profile
