@@ -42,12 +42,31 @@ class ComponentCollector(Collector):
         yield restarts
 
 
+class ChaosCollector(Collector):
+    """``harness_chaos_active{experiment}``: set by the chaos runner while a fault is on."""
+
+    def __init__(self) -> None:
+        self.active: dict[str, bool] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "harness_chaos_active",
+            "1 while the chaos experiment's fault is injected",
+            labels=["experiment"],
+        )
+        for experiment, active in self.active.items():
+            gauge.add_metric([experiment], 1.0 if active else 0.0)
+        yield gauge
+
+
 def build_app(supervisor: Supervisor) -> FastAPI:
     from harness.platform.supervisor import ActionError
 
     app = FastAPI(title="harness control API", docs_url=None, redoc_url=None)
     registry = CollectorRegistry()
     registry.register(ComponentCollector(supervisor))
+    chaos = ChaosCollector()
+    registry.register(chaos)
 
     def authorized(authorization: str = Header(default="")) -> None:
         expected = f"Bearer {supervisor.token}"
@@ -84,5 +103,13 @@ def build_app(supervisor: Supervisor) -> FastAPI:
             return await supervisor.act(name, action)
         except ActionError as exc:
             raise HTTPException(409, str(exc)) from exc
+
+    @app.post("/api/chaos/{experiment}/active", dependencies=[Depends(authorized)])
+    async def set_chaos_active(experiment: str, request: Request) -> dict[str, bool]:
+        body = await request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
+            raise HTTPException(422, 'body must be {"active": true|false}')
+        chaos.active[experiment] = body["active"]
+        return {"active": body["active"]}
 
     return app
