@@ -34,8 +34,10 @@ class PlatformHandle:
         started_here = False
         if current is None or not current.alive:
             echo("starting the platform (game-day rule profile)...")
-            argv = [sys.executable, "-m", "harness", "up", "--detach", "--profile", "game",
-                    "--state-dir", str(state_dir), "--timeout", str(timeout), *port_args]  # fmt: skip
+            argv = [
+                *(sys.executable, "-m", "harness", "up", "--detach", "--profile", "game"),
+                *("--state-dir", str(state_dir), "--timeout", str(timeout), *port_args),
+            ]
             result = subprocess.run(argv, capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 raise PlatformUnavailable(

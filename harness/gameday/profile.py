@@ -80,5 +80,7 @@ def load_profile(name_or_path: str) -> GameProfile:
         raise ProfileError(f"{path}: {where}: {first['msg']}") from exc
     for experiment in profile.experiment_paths():
         if not experiment.exists():
-            raise ProfileError(f"{path}: experiment {experiment.relative_to(PROJECT_ROOT)} does not exist")
+            raise ProfileError(
+                f"{path}: experiment {experiment.relative_to(PROJECT_ROOT)} does not exist"
+            )
     return profile

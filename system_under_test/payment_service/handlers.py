@@ -4,6 +4,7 @@ cancelled ones."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from system_under_test.common.messaging.events import (
 from system_under_test.common.messaging.outbox import add_to_outbox
 
 from . import repository
-from .provider import PaymentProvider, ProviderUnavailable
+from .provider import ChargeResult, PaymentProvider, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str
         assert isinstance(reserved, StockReserved)
         if await repository.payment_for_order(session, event.order_id, lock=True) is not None:
             return  # voided by an earlier cancellation: nothing to charge
+        unavailable = "payment provider unavailable"
         try:
             result = await provider.charge(
                 event.order_id, reserved.total_cents, reserved.currency, reserved.payment_method
@@ -39,39 +41,27 @@ def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str
             age = (datetime.now(UTC) - event.occurred_at).total_seconds()
             if age < give_up_after_s:
                 raise TransientError(str(exc)) from exc
-            await repository.record_payment(
-                session,
-                order_id=event.order_id,
-                customer_id=reserved.customer_id,
-                amount_cents=reserved.total_cents,
-                currency=reserved.currency,
-                status="failed",
-                reason="payment provider unavailable",
-            )
-            outcome = make_event(
-                event.order_id, PaymentFailed(reason="payment provider unavailable")
-            )
-            await add_to_outbox(session, repository.outbox, outcome)
-            return
+            result = ChargeResult(charge_id=None, captured=False, reason=unavailable)
+        payment_id = uuid.uuid4()
         await repository.record_payment(
             session,
+            id=payment_id,
             order_id=event.order_id,
             customer_id=reserved.customer_id,
             amount_cents=reserved.total_cents,
             currency=reserved.currency,
-            status="captured" if result.captured else "declined",
+            status="captured"
+            if result.captured
+            else ("failed" if result.charge_id is None else "declined"),
             provider_charge_id=result.charge_id,
             reason=result.reason,
         )
-        payment = await repository.payment_for_order(session, event.order_id)
-        if result.captured:
-            outcome = make_event(
-                event.order_id,
-                PaymentSucceeded(payment_id=payment.id, amount_cents=reserved.total_cents),
-            )
-        else:
-            outcome = make_event(event.order_id, PaymentFailed(reason=result.reason or "declined"))
-        await add_to_outbox(session, repository.outbox, outcome)
+        outcome = (
+            PaymentSucceeded(payment_id=payment_id, amount_cents=reserved.total_cents)
+            if result.captured
+            else PaymentFailed(reason=result.reason or "declined")
+        )
+        await add_to_outbox(session, repository.outbox, make_event(event.order_id, outcome))
 
     async def on_order_cancelled(session: AsyncSession, event: Event) -> None:
         cancelled = event.body()

@@ -17,7 +17,7 @@ class ProviderUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ChargeResult:
-    charge_id: uuid.UUID
+    charge_id: uuid.UUID | None  # None: the provider never answered
     captured: bool
     reason: str | None
 

@@ -63,7 +63,7 @@ async def record_payment(session: AsyncSession, **values: Any) -> bool:
     row = (
         await session.execute(
             insert(payments)
-            .values(id=uuid.uuid4(), **values)
+            .values(**({"id": uuid.uuid4()} | values))
             .on_conflict_do_nothing(index_elements=["order_id"])
             .returning(payments.c.id)
         )

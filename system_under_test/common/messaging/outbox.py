@@ -25,6 +25,7 @@ BATCH_SIZE = 200
 IDLE_POLL_S = 0.2
 SEND_TIMEOUT_S = 10.0
 MAX_BACKOFF_S = 5.0
+BACKLOG_REFRESH_S = 1.0
 
 
 def new_producer(bootstrap_servers: str) -> AIOKafkaProducer:
@@ -76,6 +77,20 @@ class OutboxRelay:
         self._gauge = OUTBOX_PENDING.labels(service)
 
     async def run(self) -> None:
+        watcher = asyncio.create_task(self._watch_backlog(), name="outbox-backlog")
+        try:
+            await self._relay()
+        finally:
+            watcher.cancel()
+
+    async def _watch_backlog(self) -> None:
+        """Count the backlog on its own clock: a publish stuck on a dead broker must not
+        freeze the gauge that shows the outage."""
+        while True:
+            await self._refresh_gauge()
+            await asyncio.sleep(BACKLOG_REFRESH_S)
+
+    async def _relay(self) -> None:
         producer: AIOKafkaProducer | None = None
         backoff = 0.2
         try:
