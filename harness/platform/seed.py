@@ -2,7 +2,8 @@
 
 The admin account itself is created by the user-service from ``USER_ADMIN_EMAIL`` /
 ``USER_ADMIN_PASSWORD``; here we log in as that admin through the gateway and add the
-demo catalog, only when the catalog is empty, so seeding again changes nothing.
+demo catalog; products whose SKU exists already are left alone, so seeding again
+changes nothing.
 """
 
 from __future__ import annotations
@@ -122,19 +123,15 @@ def login(client: httpx.Client, email: str, password: str, within: float = 15.0)
 
 
 def seed(gateway_url: str, email: str, password: str) -> SeedResult:
-    """Create the demo catalog through the gateway when the catalog is empty."""
+    """Create the demo catalog through the gateway; products whose SKU exists are kept
+    as they are, so seeding is idempotent and never undoes a game's stock changes."""
     with httpx.Client(base_url=gateway_url, timeout=10.0) as client:
-        listing = client.get("/products", params={"limit": 1})
-        if listing.status_code != 200:
-            raise SeedError(f"GET /products: HTTP {listing.status_code} {listing.text[:200]}")
-        page = listing.json()
-        if page.get("items"):
-            return SeedResult(created=0, existing=int(page.get("total", len(page["items"]))))
         headers = {"Authorization": f"Bearer {login(client, email, password)}"}
-        created = 0
+        created = existing = 0
         for product in demo_products():
             response = client.post("/products", json=product, headers=headers)
-            if response.status_code == 409:  # a concurrent seed got there first
+            if response.status_code == 409:
+                existing += 1
                 continue
             if response.status_code not in (200, 201):
                 raise SeedError(
@@ -142,4 +139,4 @@ def seed(gateway_url: str, email: str, password: str) -> SeedResult:
                     f"{response.text[:200]}"
                 )
             created += 1
-        return SeedResult(created=created, existing=0)
+        return SeedResult(created=created, existing=existing)

@@ -270,7 +270,8 @@ def build_topology(opts: PlatformOptions) -> Topology:
                     "PROBES_GATEWAY_URL": f"http://127.0.0.1:{ports['gateway']}",
                 },
                 ready=_http(ports["probe-runner"]),
-                depends_on=("gateway",),
+                # Not before the services: its first journey would count as an outage.
+                depends_on=tuple(SERVICES),
             )
         )
     components += [

@@ -36,8 +36,9 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-# httpx hands us the decoded body, and Starlette sets the length of what we send.
-RECOMPUTED = frozenset({"content-length", "content-encoding"})
+# httpx hands us the decoded body, Starlette sets the length of what we send, and our
+# own server stamps the date (forwarding the upstream's would send two).
+RECOMPUTED = frozenset({"content-length", "content-encoding", "date"})
 
 
 class Gateway:

@@ -122,7 +122,7 @@ def test_demo_catalog_is_seeded_once(local_platform: Platform):
     total = httpx.get(f"{gateway}/products", params={"limit": 1}).json()["total"]
     assert total >= len(demo_products())
     again = seed(gateway, "admin@example.com", "admin-password")
-    assert again.created == 0
+    assert again.created == 0 and again.existing == len(demo_products())
     assert httpx.get(f"{gateway}/products", params={"limit": 1}).json()["total"] == total
 
 
