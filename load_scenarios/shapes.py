@@ -73,9 +73,10 @@ def spike(params: ShapeParams, start: float = 0.4, length: float = 0.2) -> tuple
     if peak <= params.users:
         raise ValueError(f"spike peak users ({peak}) must exceed the base users ({params.users})")
     base_rate = _rate(params.users, params)
+    burst_at = params.duration_s * start
     return (
-        Stage(params.duration_s * start, params.users, base_rate),
-        Stage(params.duration_s * (start + length), peak, float(peak)),
+        Stage(burst_at, params.users, base_rate),
+        Stage(burst_at + params.duration_s * length, peak, float(peak)),
         Stage(params.duration_s, params.users, float(peak)),
     )
 
