@@ -132,7 +132,7 @@ class ChaosResult:
         return document
 
 
-class FaultWindow(RunEventHandler):  # type: ignore[misc]
+class FaultWindow(RunEventHandler):
     """Follows the run's activities to switch the chaos gauge and time the fault."""
 
     def __init__(self, on_change: Callable[[bool], None], progress: Progress) -> None:
@@ -222,6 +222,11 @@ def run(
     name = catalog.experiment_name(path)
     endpoints.set_chaos_active(name, False)  # the series exists (at 0) before the fault
     window = FaultWindow(lambda active: endpoints.set_chaos_active(name, active), say)
+    # The running platform's addresses win over the experiment's own ways to find them.
+    experiment["configuration"] = {
+        **(experiment.get("configuration") or {}),
+        **endpoints.configuration(),
+    }
     say(f"experiment {name}: {experiment['title']}")
     started = time.time()
     try:
@@ -229,7 +234,6 @@ def run(
             lambda: run_experiment(
                 experiment,
                 settings=SETTINGS,
-                experiment_vars=(endpoints.configuration(), {}),
                 strategy=Strategy.DEFAULT,
                 event_handlers=[window],
             )

@@ -14,7 +14,7 @@ from harness.platform.control import ControlClient
 from harness.platform.topology import SERVICES
 
 RUN_DIR_KEY = "harness_run_dir"
-ADMIN_TOKEN_KEY = "admin_token"
+ADMIN_TOKEN_KEY = "admin_token"  # noqa: S105 - a configuration key, not a secret
 DEFAULT_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the services' documented default
 SERVICE_NAMES = tuple(SERVICES)  # every component with /admin/faults
 HTTP_TIMEOUT = 10.0

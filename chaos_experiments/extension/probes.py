@@ -44,9 +44,7 @@ def _components(configuration: Configuration | None) -> list[dict[str, Any]]:
             raise ActivityFailed(str(exc)) from exc
 
 
-def component_state(
-    name: str, configuration: Configuration = None, secrets: Secrets = None
-) -> str:
+def component_state(name: str, configuration: Configuration = None, secrets: Secrets = None) -> str:
     """The supervisor's state of a component: ready, starting, paused, stopped, backoff..."""
     for component in _components(configuration):
         if component["name"] == name:
