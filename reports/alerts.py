@@ -97,14 +97,20 @@ def detect(
                 (
                     n.received_at
                     for n in notifications
-                    if n.alertname == name and n.status == "firing" and start <= n.received_at <= end
+                    if n.alertname == name
+                    and n.status == "firing"
+                    and start <= n.received_at <= end
                 ),
                 None,
             )
         in_prometheus = None
         if spans is not None:
             in_prometheus = next(
-                (max(s.start, start) for s in spans if s.alertname == name and s.start <= end and s.end >= start),
+                (
+                    max(s.start, start)
+                    for s in spans
+                    if s.alertname == name and s.start <= end and s.end >= start
+                ),
                 None,
             )
         if notifications is None or spans is None:
@@ -148,5 +154,7 @@ def unexpected_pages(record: GameRecord, notifications: list[Notification]) -> l
             for game_round, (start, end) in zip(record.rounds, windows, strict=True)
         )
         if not expected:
-            pages.append(Page(alertname=note.alertname, received_at=note.received_at, labels=note.labels))
+            pages.append(
+                Page(alertname=note.alertname, received_at=note.received_at, labels=note.labels)
+            )
     return pages

@@ -47,7 +47,13 @@ def _grade(value: float, pass_at: float, warn_at: float) -> Status:
 
 def _objective(status: Status, weight: float, key: bool, **fields: object) -> Objective:
     return Objective.model_validate(
-        {**fields, "status": status, "weight": weight, "key": key, "score": weight * _SCORE_SHARE[status]}
+        {
+            **fields,
+            "status": status,
+            "weight": weight,
+            "key": key,
+            "score": weight * _SCORE_SHARE[status],
+        }
     )
 
 
@@ -61,16 +67,26 @@ def _integrity(report: Report, policy: Policy) -> Objective:
         "criterion": "every invariant passes",
     }
     if audit is None:
-        return _objective("unavailable", settings.weight, settings.key, display="audit did not run", **common)
+        return _objective(
+            "unavailable", settings.weight, settings.key, display="audit did not run", **common
+        )
     failed = [str(i.get("name")) for i in audit.get("invariants", []) if not i.get("passed")]
     passed = bool(audit.get("passed")) and not failed
     if passed:
-        display = f"{len(audit.get('invariants', []))} invariants hold over {audit.get('orders_checked', 0)} orders"
+        invariants, orders = len(audit.get("invariants", [])), audit.get("orders_checked", 0)
+        display = f"{invariants} invariants hold over {orders} orders"
     elif failed:
         display = "failed: " + ", ".join(failed)
     else:
         display = f"failed: {audit.get('error', 'audit error')}"
-    return _objective("pass" if passed else "fail", settings.weight, settings.key, value=float(passed), display=display, **common)
+    return _objective(
+        "pass" if passed else "fail",
+        settings.weight,
+        settings.key,
+        value=float(passed),
+        display=display,
+        **common,
+    )
 
 
 def _slo(result: SloResult, policy: Policy, baseline: Report | None) -> Objective:
@@ -97,14 +113,20 @@ def _slo(result: SloResult, policy: Policy, baseline: Report | None) -> Objectiv
             tolerance = policy.baseline.tolerance
         reference = max(previous.steady.burn_rate, policy.baseline.min_burn_rate)
         regression = steady.burn_rate > reference * (1 + tolerance)
-        comparison = BaselineComparison(run_id=baseline.run_id, value=previous.steady.burn_rate, regression=regression)
+        comparison = BaselineComparison(
+            run_id=baseline.run_id, value=previous.steady.burn_rate, regression=regression
+        )
         if regression:
-            display += f" (baseline {previous.steady.burn_rate:.2f}: regression beyond {tolerance:.0%})"
+            display += (
+                f" (baseline {previous.steady.burn_rate:.2f}: regression beyond {tolerance:.0%})"
+            )
             if policy.baseline.on_regression == "fail":
                 status = "fail"
             elif status == "pass":
                 status = "warning"
-    return _objective(status, weight, key, value=steady.burn_rate, display=display, baseline=comparison, **common)
+    return _objective(
+        status, weight, key, value=steady.burn_rate, display=display, baseline=comparison, **common
+    )
 
 
 def _alerts(game_round: RoundResult, report: Report, policy: Policy) -> list[Objective]:
@@ -120,7 +142,11 @@ def _alerts(game_round: RoundResult, report: Report, policy: Policy) -> list[Obj
             f"(warning {settings.warning_time_to_detect_s:g} s)",
         }
         if detection.time_to_detect_s is not None:
-            status = _grade(detection.time_to_detect_s, settings.max_time_to_detect_s, settings.warning_time_to_detect_s)
+            status = _grade(
+                detection.time_to_detect_s,
+                settings.max_time_to_detect_s,
+                settings.warning_time_to_detect_s,
+            )
             display = f"detected in {detection.time_to_detect_s:.1f} s"
         elif not report.noise.available:
             status, display = "unavailable", "no alert log"
@@ -130,7 +156,14 @@ def _alerts(game_round: RoundResult, report: Report, policy: Policy) -> list[Obj
             if detection.cross_check == "prometheus-only":
                 display += " (firing in Prometheus, but no notification arrived)"
         objectives.append(
-            _objective(status, settings.weight, settings.key, value=detection.time_to_detect_s, display=display, **common)
+            _objective(
+                status,
+                settings.weight,
+                settings.key,
+                value=detection.time_to_detect_s,
+                display=display,
+                **common,
+            )
         )
     return objectives
 
@@ -147,13 +180,32 @@ def _recovery(game_round: RoundResult, policy: Policy) -> Objective:
         f"(warning {rec.max_recovery_s * settings.warning_factor:g} s), rollbacks applied",
     }
     if not game_round.rollbacks_applied:
-        return _objective("fail", settings.weight, settings.key, display="rollbacks not applied", **common)
+        return _objective(
+            "fail", settings.weight, settings.key, display="rollbacks not applied", **common
+        )
     if not rec.available:
-        return _objective("unavailable", settings.weight, settings.key, display="unavailable", **common)
+        return _objective(
+            "unavailable", settings.weight, settings.key, display="unavailable", **common
+        )
     if not rec.recovered or rec.recovery_s is None:
-        return _objective("fail", settings.weight, settings.key, display="did not recover before the game moved on", **common)
-    status = _grade(rec.recovery_s, rec.max_recovery_s, rec.max_recovery_s * settings.warning_factor)
-    return _objective(status, settings.weight, settings.key, value=rec.recovery_s, display=f"recovered in {rec.recovery_s:.0f} s", **common)
+        return _objective(
+            "fail",
+            settings.weight,
+            settings.key,
+            display="did not recover before the game moved on",
+            **common,
+        )
+    status = _grade(
+        rec.recovery_s, rec.max_recovery_s, rec.max_recovery_s * settings.warning_factor
+    )
+    return _objective(
+        status,
+        settings.weight,
+        settings.key,
+        value=rec.recovery_s,
+        display=f"recovered in {rec.recovery_s:.0f} s",
+        **common,
+    )
 
 
 def _noise(report: Report, policy: Policy) -> Objective:
@@ -166,15 +218,21 @@ def _noise(report: Report, policy: Policy) -> Objective:
         f"(warning {settings.warning_unexpected_pages})",
     }
     if not report.noise.available:
-        return _objective("unavailable", settings.weight, settings.key, display="no alert log", **common)
+        return _objective(
+            "unavailable", settings.weight, settings.key, display="no alert log", **common
+        )
     pages = report.noise.unexpected_pages
     status = _grade(len(pages), settings.max_unexpected_pages, settings.warning_unexpected_pages)
     names = ", ".join(sorted({p.alertname for p in pages}))
     display = f"{len(pages)} unexpected pages" + (f": {names}" if names else "")
-    return _objective(status, settings.weight, settings.key, value=len(pages), display=display, **common)
+    return _objective(
+        status, settings.weight, settings.key, value=len(pages), display=display, **common
+    )
 
 
-def _failure_ratio(kind: str, failures: int, total: int, settings: FailureRatioObjectives) -> Objective | None:
+def _failure_ratio(
+    kind: str, failures: int, total: int, settings: FailureRatioObjectives
+) -> Objective | None:
     if total == 0:
         return None  # that exercise did not run in this game
     ratio = failures / total
@@ -187,7 +245,8 @@ def _failure_ratio(kind: str, failures: int, total: int, settings: FailureRatioO
         description=f"{'Load requests' if kind == 'load' else 'Probe journeys'} succeed",
         value=ratio,
         display=f"{failures} of {total} failed ({ratio:.2%})",
-        criterion=f"failure ratio <= {settings.max_failure_ratio:.1%} (warning {settings.warning_failure_ratio:.1%})",
+        criterion=f"failure ratio <= {settings.max_failure_ratio:.1%} "
+        f"(warning {settings.warning_failure_ratio:.1%})",
     )
 
 
@@ -200,7 +259,9 @@ def objectives(report: Report, policy: Policy, baseline: Report | None) -> list[
     found.append(_noise(report, policy))
     for extra in (
         _failure_ratio("load", report.load.failures, report.load.requests, policy.objectives.load),
-        _failure_ratio("probes", report.probes.failures, report.probes.runs, policy.objectives.probes),
+        _failure_ratio(
+            "probes", report.probes.failures, report.probes.runs, policy.objectives.probes
+        ),
     ):
         if extra is not None:
             found.append(extra)
@@ -225,7 +286,10 @@ def evaluate(report: Report, policy: Policy, baseline: Report | None) -> GateRes
         if objective.key and objective.status == "fail":
             lower("fail", f"key objective {objective.id} failed: {objective.display}")
         elif objective.key and objective.status == "unavailable":
-            lower("warning", f"key objective {objective.id} could not be measured: {objective.display}")
+            lower(
+                "warning",
+                f"key objective {objective.id} could not be measured: {objective.display}",
+            )
     if score < thresholds.warning:
         lower("fail", f"score {score:g} is below the warning threshold {thresholds.warning:g}")
     elif score < thresholds.pass_:
@@ -233,7 +297,9 @@ def evaluate(report: Report, policy: Policy, baseline: Report | None) -> GateRes
     if not report.complete:
         lower(policy.incomplete_game, "the game was interrupted: the report is incomplete")
     for objective in judged:
-        if objective.status != "pass" and not (objective.key and objective.status in ("fail", "unavailable")):
+        if objective.status != "pass" and not (
+            objective.key and objective.status in ("fail", "unavailable")
+        ):
             reasons.append(f"{objective.id}: {objective.status}: {objective.display}")
     return GateResult(
         Evaluation(

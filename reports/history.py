@@ -12,7 +12,7 @@ from reports.model import Report, ReportError
 
 DEFAULT_RUNS_DIR = Path(__file__).resolve().parent / "runs"
 INDEX_NAME = "index.json"
-LAST_PASS = "last-pass"
+LAST_PASS = "last-pass"  # noqa: S105 - a baseline selector, not a secret
 
 
 class RunEntry(BaseModel):
@@ -73,7 +73,9 @@ def find_run(run_id: str, runs_dir: Path = DEFAULT_RUNS_DIR) -> RunEntry | None:
     return next((e for e in list_runs(runs_dir) if e.run_id == run_id), None)
 
 
-def find_baseline(which: str, profile: str, runs_dir: Path = DEFAULT_RUNS_DIR, exclude: str | None = None) -> Report | None:
+def find_baseline(
+    which: str, profile: str, runs_dir: Path = DEFAULT_RUNS_DIR, exclude: str | None = None
+) -> Report | None:
     """``last-pass``: the newest complete, passing run of `profile` (other than `exclude`)
     whose report is still on disk."""
     if which != LAST_PASS:

@@ -11,12 +11,15 @@ from reports.svg import Band, Line, clock, line_chart, timeline_chart
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #222; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; }
-.verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; color: #fff; font-weight: 600; }
+.verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; color: #fff;
+  font-weight: 600; }
 .pass { background: #2e7d32; } .warning { background: #ef6c00; } .fail { background: #c62828; }
 .unavailable { background: #757575; }
 td.status { color: #fff; text-align: center; font-weight: 600; }
-table { border-collapse: collapse; margin: 6px 0; } td, th { border: 1px solid #ccc; padding: 3px 8px; }
-th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; margin: 6px 0; }
+td, th { border: 1px solid #ccc; padding: 3px 8px; }
+th { background: #f3f3f3; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #555; } .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 svg.chart { background: #fafafa; border: 1px solid #ddd; }
 svg .title { font-size: 12px; font-weight: 600; fill: #222; }
@@ -29,11 +32,11 @@ svg .series { stroke-width: 1.6; } svg .reference { stroke: #333; stroke-dasharr
 
 
 def _percent(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f}%"
+    return "-" if value is None else f"{100 * value:.{digits}f}%"
 
 
 def _number(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _status_cell(status: str) -> str:
@@ -45,7 +48,14 @@ def _bands(report: Report) -> list[Band]:
     for r in report.rounds:
         bands.append(Band(r.started_at, r.ended_at, f"round {r.name}"))
         if r.fault_started_at is not None:
-            bands.append(Band(r.fault_started_at, r.fault_ended_at or r.ended_at, f"fault: {r.name}", strong=True))
+            bands.append(
+                Band(
+                    r.fault_started_at,
+                    r.fault_ended_at or r.ended_at,
+                    f"fault: {r.name}",
+                    strong=True,
+                )
+            )
     return bands
 
 
@@ -53,13 +63,30 @@ def _timeline(report: Report) -> str:
     t_range = (report.started_at, report.ended_at)
     round_spans = []
     for r in report.rounds:
-        round_spans.append(Band(r.started_at, r.ended_at, f"{r.name} ({clock(r.started_at)}-{clock(r.ended_at)})"))
+        round_spans.append(
+            Band(r.started_at, r.ended_at, f"{r.name} ({clock(r.started_at)}-{clock(r.ended_at)})")
+        )
         if r.fault_started_at is not None:
-            round_spans.append(Band(r.fault_started_at, r.fault_ended_at or r.ended_at, f"fault of {r.name}", strong=True))
+            round_spans.append(
+                Band(
+                    r.fault_started_at,
+                    r.fault_ended_at or r.ended_at,
+                    f"fault of {r.name}",
+                    strong=True,
+                )
+            )
     rows: list[tuple[str, list[Band]]] = [("rounds", round_spans)]
     names = sorted({a.alertname for a in (report.timeline.alerts if report.timeline else [])})
     for name in names:
-        spans = [Band(a.start, a.end, f"{name} firing {clock(a.start)}-{clock(a.end)}") for a in report.timeline.alerts if a.alertname == name] if report.timeline else []
+        spans = (
+            [
+                Band(a.start, a.end, f"{name} firing {clock(a.start)}-{clock(a.end)}")
+                for a in report.timeline.alerts
+                if a.alertname == name
+            ]
+            if report.timeline
+            else []
+        )
         rows.append((name, spans))
     markers = []
     for r in report.rounds:
@@ -68,12 +95,22 @@ def _timeline(report: Report) -> str:
                 if detection.alertname not in names:
                     rows.append((detection.alertname, []))
                     names.append(detection.alertname)
-                markers.append((detection.alertname, detection.notified_at, f"{detection.alertname} notified at {clock(detection.notified_at)}"))
+                markers.append(
+                    (
+                        detection.alertname,
+                        detection.notified_at,
+                        f"{detection.alertname} notified at {clock(detection.notified_at)}",
+                    )
+                )
     return timeline_chart(t_range, rows, markers)
 
 
 def _slo_charts(report: Report, slo: SloResult) -> str:
-    series = next((s for s in report.timeline.series if s.slug == slo.slug), None) if report.timeline else None
+    series = (
+        next((s for s in report.timeline.series if s.slug == slo.slug), None)
+        if report.timeline
+        else None
+    )
     if series is None:
         return ""
     objective = slo.objective / 100
@@ -85,25 +122,22 @@ def _slo_charts(report: Report, slo: SloResult) -> str:
     window = f"{report.timeline.window_s:g}s" if report.timeline else ""
     t_range = (report.started_at, report.ended_at)
     bands = _bands(report)
-    return (
-        line_chart(
-            f"{slo.slug}: SLI ({window} rate)",
-            [Line("SLI", series.t, sli)],
-            t_range,
-            (floor, 1.0),
-            lambda v: f"{100 * v:.2f}%",
-            bands,
-            reference=(objective, f"objective {slo.objective:g}%"),
-        )
-        + line_chart(
-            f"{slo.slug}: burn rate",
-            [Line("burn rate", series.t, burn)],
-            t_range,
-            (0.0, top),
-            lambda v: f"{v:.1f}x",
-            bands,
-            reference=(1.0, "burn rate 1: the budget lasts exactly the period"),
-        )
+    return line_chart(
+        f"{slo.slug}: SLI ({window} rate)",
+        [Line("SLI", series.t, sli)],
+        t_range,
+        (floor, 1.0),
+        lambda v: f"{100 * v:.2f}%",
+        bands,
+        reference=(objective, f"objective {slo.objective:g}%"),
+    ) + line_chart(
+        f"{slo.slug}: burn rate",
+        [Line("burn rate", series.t, burn)],
+        t_range,
+        (0.0, top),
+        lambda v: f"{v:.1f}x",
+        bands,
+        reference=(1.0, "burn rate 1: the budget lasts exactly the period"),
     )
 
 
@@ -111,22 +145,33 @@ def _sli_cells(result: SliResult) -> str:
     if not result.available:
         return '<td colspan="3">unavailable</td>'
     return (
-        f'<td class="num">{_percent(result.sli)}</td><td class="num">{_number(result.burn_rate)}</td>'
+        f'<td class="num">{_percent(result.sli)}</td><td '
+        f'class="num">{_number(result.burn_rate)}</td>'
         f'<td class="num">{_percent(result.budget_burned, 1)}</td>'
     )
 
 
 def _slo_table(report: Report) -> str:
-    head = "".join(f'<th colspan="3">{escape(label)}</th>' for label in ["steady", "whole game", *(r.name for r in report.rounds)])
+    head = "".join(
+        f'<th colspan="3">{escape(label)}</th>'
+        for label in ["steady", "whole game", *(r.name for r in report.rounds)]
+    )
     sub = "<th>SLI</th><th>burn</th><th>budget</th>" * (2 + len(report.rounds))
     rows = []
     for slo in report.slos:
-        cells = _sli_cells(slo.steady) + _sli_cells(slo.game) + "".join(_sli_cells(r) for r in slo.rounds)
-        rows.append(f"<tr><td>{escape(slo.slug)}</td><td class=\"num\">{slo.objective:g}%</td>{cells}</tr>")
+        cells = (
+            _sli_cells(slo.steady)
+            + _sli_cells(slo.game)
+            + "".join(_sli_cells(r) for r in slo.rounds)
+        )
+        rows.append(
+            f'<tr><td>{escape(slo.slug)}</td><td class="num">{slo.objective:g}%</td>{cells}</tr>'
+        )
     return (
-        f'<table><tr><th rowspan="2">SLO</th><th rowspan="2">objective</th>{head}</tr><tr>{sub}</tr>'
+        '<table><tr><th rowspan="2">SLO</th><th '
+        f'rowspan="2">objective</th>{head}</tr><tr>{sub}</tr>'
         + "".join(rows)
-        + "</table><p class=\"meta\">budget: share of the period's error budget burned "
+        + '</table><p class="meta">budget: share of the period\'s error budget burned '
         "(period scaled to the game profile).</p>"
     )
 
@@ -134,12 +179,19 @@ def _slo_table(report: Report) -> str:
 def _rounds_table(report: Report) -> str:
     rows = []
     for r in report.rounds:
-        alerts = "<br>".join(
-            f"{escape(a.alertname)}: "
-            + (f"{a.time_to_detect_s:.1f} s" if a.time_to_detect_s is not None else "not notified")
-            + f" <span class=\"meta\">({escape(a.cross_check)})</span>"
-            for a in r.alerts
-        ) or "none expected"
+        alerts = (
+            "<br>".join(
+                f"{escape(a.alertname)}: "
+                + (
+                    f"{a.time_to_detect_s:.1f} s"
+                    if a.time_to_detect_s is not None
+                    else "not notified"
+                )
+                + f' <span class="meta">({escape(a.cross_check)})</span>'
+                for a in r.alerts
+            )
+            or "none expected"
+        )
         rec = r.recovery
         if not rec.available:
             recovery = "unavailable"
@@ -148,15 +200,20 @@ def _rounds_table(report: Report) -> str:
         else:
             recovery = f"not recovered (max {rec.max_recovery_s:g} s)"
         fault = (
-            f"{clock(r.fault_started_at)}-{clock(r.fault_ended_at or r.ended_at)}" if r.fault_started_at is not None else "–"
+            f"{clock(r.fault_started_at)}-{clock(r.fault_ended_at or r.ended_at)}"
+            if r.fault_started_at is not None
+            else "-"
         )
         rows.append(
             f"<tr><td>{escape(r.name)}</td><td>{escape(r.experiment)}</td><td>{escape(r.chaos_status)}"
-            f"{' (deviated)' if r.deviated else ''}</td><td>{fault}</td><td>{alerts}</td><td>{recovery}</td></tr>"
+            f"{' (deviated)' if r.deviated else ''}</td><td>{fault}</td><td>{alerts}</td>"
+            f"<td>{recovery}</td></tr>"
         )
     return (
         "<table><tr><th>round</th><th>experiment</th><th>chaos</th><th>fault</th>"
-        "<th>alerts: time to detect (cross-check with ALERTS)</th><th>recovery</th></tr>" + "".join(rows) + "</table>"
+        "<th>alerts: time to detect (cross-check with ALERTS)</th><th>recovery</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 
@@ -167,7 +224,11 @@ def _objectives_table(evaluation: Evaluation) -> str:
         f'<td class="num">{o.score:g} / {o.weight:g}</td></tr>'
         for o in evaluation.objectives
     )
-    return "<table><tr><th>objective</th><th>status</th><th>result</th><th>criterion</th><th>score</th></tr>" + rows + "</table>"
+    return (
+        "<table><tr><th>objective</th><th>status</th><th>result</th><th>criterion</th><th>score</th></tr>"
+        + rows
+        + "</table>"
+    )
 
 
 def _audit(report: Report) -> str:
@@ -175,23 +236,31 @@ def _audit(report: Report) -> str:
     if audit is None:
         return "<p>The integrity audit did not run.</p>"
     rows = "".join(
-        f"<tr><td>{escape(str(i.get('name')))}</td>{_status_cell('pass' if i.get('passed') else 'fail')}"
-        f"<td>{escape(', '.join(map(str, i.get('offending', [])[:20])) or '–')}</td></tr>"
+        f"<tr><td>{escape(str(i.get('name')))}</td>"
+        f"{_status_cell('pass' if i.get('passed') else 'fail')}"
+        f"<td>{escape(', '.join(map(str, i.get('offending', [])[:20])) or '-')}</td></tr>"
         for i in audit.get("invariants", [])
     )
-    summary = f"{audit.get('orders_checked', 0)} orders checked" + (f"; error: {audit['error']}" if audit.get("error") else "")
-    return f"<p>{escape(summary)}</p><table><tr><th>invariant</th><th>status</th><th>offending</th></tr>{rows}</table>"
+    summary = f"{audit.get('orders_checked', 0)} orders checked" + (
+        f"; error: {audit['error']}" if audit.get("error") else ""
+    )
+    head = "<tr><th>invariant</th><th>status</th><th>offending</th></tr>"
+    return f"<p>{escape(summary)}</p><table>{head}{rows}</table>"
 
 
 def _exercises(report: Report) -> str:
     load, probes = report.load, report.probes
-    p95 = "–" if load.p95_ms is None else f"{load.p95_ms:.0f} ms"
-    journeys = ", ".join(f"{escape(name)}: {counts}" for name, counts in sorted(probes.by_journey.items())) or "–"
+    p95 = "-" if load.p95_ms is None else f"{load.p95_ms:.0f} ms"
+    journeys = (
+        ", ".join(f"{escape(name)}: {counts}" for name, counts in sorted(probes.by_journey.items()))
+        or "-"
+    )
     return (
         "<table><tr><th></th><th>volume</th><th>failures</th><th>detail</th></tr>"
         f'<tr><td>load</td><td class="num">{load.requests} requests ({load.rps:.1f}/s)</td>'
         f'<td class="num">{load.failures}</td><td>p95 {p95}</td></tr>'
-        f'<tr><td>probes</td><td class="num">{probes.runs} runs</td><td class="num">{probes.failures}</td>'
+        f'<tr><td>probes</td><td class="num">{probes.runs} runs</td><td '
+        f'class="num">{probes.failures}</td>'
         f"<td>{journeys}</td></tr></table>"
     )
 
@@ -200,7 +269,10 @@ def render_html(report: Report) -> str:
     evaluation = report.evaluation
     assert evaluation is not None, "a report is rendered after the gate judged it"
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.started_at))
-    reasons = "".join(f"<li>{escape(reason)}</li>" for reason in evaluation.reasons) or "<li>every objective passed</li>"
+    reasons = (
+        "".join(f"<li>{escape(reason)}</li>" for reason in evaluation.reasons)
+        or "<li>every objective passed</li>"
+    )
     charts = "".join(_slo_charts(report, slo) for slo in report.slos)
     if not charts:
         charts = "<p>No Prometheus range data: SLO charts unavailable.</p>"
@@ -213,11 +285,14 @@ def render_html(report: Report) -> str:
 <body>
 <h1>Game day {escape(report.run_id)}</h1>
 <p><span class="verdict {evaluation.verdict}" id="verdict">{evaluation.verdict.upper()}</span>
- score <b id="score">{evaluation.score:g}</b> / 100 (pass at {evaluation.pass_threshold:g}, warning at
- {evaluation.warning_threshold:g}){'' if report.complete else ' <b>incomplete game</b>'}</p>
-<p class="meta">profile {escape(report.profile)} · revision {escape(report.git_revision)} · started {started} ·
- {report.duration_s / 60:.1f} min · {len(report.rounds)} rounds · policy {escape(evaluation.policy)} ·
- baseline {escape(evaluation.baseline_run_id or 'none')}</p>
+ score <b id="score">{evaluation.score:g}</b> / 100
+ (pass at {evaluation.pass_threshold:g}, warning at
+ {evaluation.warning_threshold:g}){"" if report.complete else " <b>incomplete game</b>"}</p>
+<p class="meta">profile {escape(report.profile)} · revision {escape(report.git_revision)} ·
+ started {started} ·
+ {report.duration_s / 60:.1f} min · {len(report.rounds)} rounds ·
+ policy {escape(evaluation.policy)} ·
+ baseline {escape(evaluation.baseline_run_id or "none")}</p>
 <h2>Why</h2><ul>{reasons}</ul>
 <h2>Timeline</h2>
 <div class="charts">{_timeline(report)}</div>
@@ -232,6 +307,6 @@ def render_html(report: Report) -> str:
 {_audit(report)}
 <h2>Load and probes</h2>
 {_exercises(report)}
-{f'<h2>Notes</h2><ul>{notes}</ul>' if notes else ''}
+{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
 </body></html>
 """

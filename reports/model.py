@@ -205,7 +205,10 @@ class Report(BaseModel):
             raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
         except json.JSONDecodeError as exc:
             raise ReportError(f"{path}: not JSON (line {exc.lineno})") from None
-        if isinstance(data, dict) and data.get("schema_version") not in (None, REPORT_SCHEMA_VERSION):
+        if isinstance(data, dict) and data.get("schema_version") not in (
+            None,
+            REPORT_SCHEMA_VERSION,
+        ):
             raise ReportError(
                 f"{path}: schema_version {data.get('schema_version')!r} is not supported "
                 f"(this harness reads {REPORT_SCHEMA_VERSION})"
@@ -223,6 +226,7 @@ def json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        "title": "Game day report",
         **schema,
+        "title": "Game day report",
+        "description": f"report.json of a scored game day, schema version {REPORT_SCHEMA_VERSION}",
     }

@@ -8,7 +8,12 @@ from pathlib import Path
 from reports.html_report import render_html
 from reports.model import Evaluation, Objective, Report
 
-FILES = {"json": "report.json", "junit": "junit.xml", "markdown": "summary.md", "html": "report.html"}
+FILES = {
+    "json": "report.json",
+    "junit": "junit.xml",
+    "markdown": "summary.md",
+    "html": "report.html",
+}
 _MARK = {"pass": "✅", "warning": "⚠️", "fail": "❌", "unavailable": "❔"}
 
 
@@ -25,7 +30,9 @@ def _testcase(suite: ET.Element, classname: str, name: str, objectives: list[Obj
     text = "\n".join(f"{o.id}: {o.status}: {o.display} ({o.criterion})" for o in objectives)
     if bad:
         kind = "failure" if any(o.status == "fail" for o in bad) else "error"
-        ET.SubElement(case, kind, message="; ".join(f"{o.id}: {o.display}" for o in bad)).text = text
+        ET.SubElement(
+            case, kind, message="; ".join(f"{o.id}: {o.display}" for o in bad)
+        ).text = text
     elif warned:
         ET.SubElement(case, "system-out").text = "warning: " + text
     else:
@@ -36,7 +43,9 @@ def render_junit(report: Report) -> str:
     """One test case per objective, plus one per round (failing when any of the round's
     objectives failed)."""
     evaluation = _evaluation(report)
-    suite = ET.Element("testsuite", name=f"gameday {report.run_id}", timestamp=str(int(report.started_at)))
+    suite = ET.Element(
+        "testsuite", name=f"gameday {report.run_id}", timestamp=str(int(report.started_at))
+    )
     for objective in evaluation.objectives:
         _testcase(suite, f"gameday.{report.profile}.objectives", objective.id, [objective])
     for game_round in report.rounds:
@@ -49,19 +58,25 @@ def render_junit(report: Report) -> str:
     suites = ET.Element("testsuites", name="gameday")
     suites.append(suite)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 def render_markdown(report: Report) -> str:
     """A pull-request comment: verdict, reasons, objectives, per-round alerts and recovery."""
     evaluation = _evaluation(report)
     lines = [
-        f"## Game day `{report.profile}`: {_MARK[evaluation.verdict]} **{evaluation.verdict.upper()}**"
+        f"## Game day `{report.profile}`: {_MARK[evaluation.verdict]} "
+        f"**{evaluation.verdict.upper()}**"
         f" (score {evaluation.score:g}/100)",
         "",
-        f"Run `{report.run_id}` at revision `{report.git_revision}`, {report.duration_s / 60:.1f} min, "
-        f"{len(report.rounds)} rounds" + ("" if report.complete else ", **incomplete**")
-        + (f", baseline `{evaluation.baseline_run_id}`" if evaluation.baseline_run_id else "") + ".",
+        f"Run `{report.run_id}` at revision `{report.git_revision}`, "
+        f"{report.duration_s / 60:.1f} min, "
+        f"{len(report.rounds)} rounds"
+        + ("" if report.complete else ", **incomplete**")
+        + (f", baseline `{evaluation.baseline_run_id}`" if evaluation.baseline_run_id else "")
+        + ".",
         "",
     ]
     if evaluation.reasons:
@@ -69,16 +84,27 @@ def render_markdown(report: Report) -> str:
     lines += ["| objective | status | result |", "|---|---|---|"]
     for o in evaluation.objectives:
         key = " (key)" if o.key else ""
-        lines.append(f"| `{o.id}`{key} | {_MARK[o.status]} {o.status} | {o.display.replace('|', '/')} |")
+        lines.append(
+            f"| `{o.id}`{key} | {_MARK[o.status]} {o.status} | {o.display.replace('|', '/')} |"
+        )
     if report.rounds:
         lines += ["", "| round | chaos | alerts (time to detect) | recovery |", "|---|---|---|---|"]
         for r in report.rounds:
-            alerts = ", ".join(
-                f"{a.alertname} {a.time_to_detect_s:.0f}s" if a.time_to_detect_s is not None else f"{a.alertname} —"
-                for a in r.alerts
-            ) or "none expected"
+            alerts = (
+                ", ".join(
+                    f"{a.alertname} {a.time_to_detect_s:.0f}s"
+                    if a.time_to_detect_s is not None
+                    else f"{a.alertname} —"
+                    for a in r.alerts
+                )
+                or "none expected"
+            )
             rec = r.recovery
-            recovery = f"{rec.recovery_s:.0f}s" if rec.recovery_s is not None else ("—" if not rec.available else "not recovered")
+            recovery = (
+                f"{rec.recovery_s:.0f}s"
+                if rec.recovery_s is not None
+                else ("—" if not rec.available else "not recovered")
+            )
             lines.append(f"| {r.name} | {r.chaos_status} | {alerts} | {recovery} |")
     lines += ["", "Full report: `report.html` in the run folder."]
     return "\n".join(lines) + "\n"

@@ -85,7 +85,9 @@ def _events(prom: _Prometheus, slo: SLO, window_s: int, at: float) -> tuple[floa
     return (bad or 0.0) * window_s, (total or 0.0) * window_s
 
 
-def sli_result(label: str, slo: SLO, period_s: float, window_s: float, events: tuple[float, float] | None) -> SliResult:
+def sli_result(
+    label: str, slo: SLO, period_s: float, window_s: float, events: tuple[float, float] | None
+) -> SliResult:
     if events is None:
         return SliResult(label=label, window_s=window_s, available=False)
     bad, total = events
@@ -107,7 +109,9 @@ def sli_result(label: str, slo: SLO, period_s: float, window_s: float, events: t
     )
 
 
-def _window(prom: _Prometheus, slo: SLO, period_s: float, label: str, start: float, end: float) -> SliResult:
+def _window(
+    prom: _Prometheus, slo: SLO, period_s: float, label: str, start: float, end: float
+) -> SliResult:
     window_s = max(1, round(end - start))
     return sli_result(label, slo, period_s, window_s, _events(prom, slo, window_s, end))
 
@@ -132,19 +136,25 @@ def steady_segments(record: GameRecord) -> list[tuple[float, float]]:
     return [(a, b) for a, b in segments if b - a >= MIN_SEGMENT_S]
 
 
-def _steady(prom: _Prometheus, slo: SLO, period_s: float, segments: list[tuple[float, float]]) -> SliResult:
+def _steady(
+    prom: _Prometheus, slo: SLO, period_s: float, segments: list[tuple[float, float]]
+) -> SliResult:
     bad = total = 0.0
     seconds = 0
     for start, end in segments:
         window_s = max(1, round(end - start))
         events = _events(prom, slo, window_s, end)
         if events is None:
-            return SliResult(label="steady", window_s=sum(b - a for a, b in segments), available=False)
+            return SliResult(
+                label="steady", window_s=sum(b - a for a, b in segments), available=False
+            )
         bad, total, seconds = bad + events[0], total + events[1], seconds + window_s
     return sli_result("steady", slo, period_s, seconds, (bad, total))
 
 
-def _slo_result(prom: _Prometheus, slo: SLO, record: GameRecord, segments: list[tuple[float, float]]) -> SloResult:
+def _slo_result(
+    prom: _Prometheus, slo: SLO, record: GameRecord, segments: list[tuple[float, float]]
+) -> SloResult:
     profile = PROFILES.get(record.slo_profile, DEFAULT)
     period_s = profile.window(slo, slo.nominal_period_seconds)
     return SloResult(
@@ -158,7 +168,9 @@ def _slo_result(prom: _Prometheus, slo: SLO, record: GameRecord, segments: list[
         period_s=period_s,
         game=_window(prom, slo, period_s, "game", record.started_at, record.ended_at),
         steady=_steady(prom, slo, period_s, segments),
-        rounds=[_window(prom, slo, period_s, r.name, r.started_at, r.ended_at) for r in record.rounds],
+        rounds=[
+            _window(prom, slo, period_s, r.name, r.started_at, r.ended_at) for r in record.rounds
+        ],
     )
 
 
@@ -166,9 +178,13 @@ def _step(record: GameRecord, wanted: float) -> float:
     return max(wanted, math.ceil((record.ended_at - record.started_at) / MAX_POINTS))
 
 
-def _series(prom: _Prometheus, slo: SLO, record: GameRecord, window_s: int, step: float) -> Series | None:
+def _series(
+    prom: _Prometheus, slo: SLO, record: GameRecord, window_s: int, step: float
+) -> Series | None:
     result = prom.ask(
-        lambda s: s.range(events_expression(slo, f"{window_s}s"), record.started_at, record.ended_at, step)
+        lambda s: s.range(
+            events_expression(slo, f"{window_s}s"), record.started_at, record.ended_at, step
+        )
     )
     if result is None:
         return None
@@ -192,7 +208,12 @@ def recovery(
 ) -> RecoveryResult:
     """Fault end -> the start of the first rate window, ending after the fault, in which
     every recovery SLO with traffic meets its objective (error ratio <= error budget)."""
-    base = RecoveryResult(available=False, max_recovery_s=game_round.max_recovery_seconds, window_s=window_s, slos=slugs)
+    base = RecoveryResult(
+        available=False,
+        max_recovery_s=game_round.max_recovery_seconds,
+        window_s=window_s,
+        slos=slugs,
+    )
     series = [s for s in (timeline.series if timeline else []) if s.slug in slugs]
     if not series:
         return base
@@ -204,12 +225,18 @@ def recovery(
         with_traffic = [(slug, r) for slug, r in ratios if r is not None]
         if with_traffic and all(r <= budgets[slug] for slug, r in with_traffic):
             return base.model_copy(
-                update={"available": True, "recovered": True, "recovery_s": max(0.0, t - window_s - fault_end)}
+                update={
+                    "available": True,
+                    "recovered": True,
+                    "recovery_s": max(0.0, t - window_s - fault_end),
+                }
             )
     return base.model_copy(update={"available": True, "recovered": False})
 
 
-def measure(record: GameRecord, source: MetricSource | None, policy: Policy, notes: list[str]) -> Report:
+def measure(
+    record: GameRecord, source: MetricSource | None, policy: Policy, notes: list[str]
+) -> Report:
     """Everything the report says about the game, before it is judged."""
     prom = _Prometheus(source, notes)
     slos = load_specs(SPECS_DIR)
@@ -220,9 +247,13 @@ def measure(record: GameRecord, source: MetricSource | None, policy: Policy, not
     step = _step(record, settings.step_s)
     all_series = [_series(prom, slo, record, settings.window_s, step) for slo in slos]
     alert_step = _step(record, 1)
-    evaluation_s = PROFILES.get(record.slo_profile, DEFAULT).evaluation_interval or DEFAULT_EVALUATION_S
+    evaluation_s = (
+        PROFILES.get(record.slo_profile, DEFAULT).evaluation_interval or DEFAULT_EVALUATION_S
+    )
     alerts_query = ALERTS_QUERY.format(lookback=2 * evaluation_s)
-    alerts_result = prom.ask(lambda s: s.range(alerts_query, record.started_at, record.ended_at, alert_step))
+    alerts_result = prom.ask(
+        lambda s: s.range(alerts_query, record.started_at, record.ended_at, alert_step)
+    )
     timeline = None
     if prom.available and all(s is not None for s in all_series):
         timeline = Timeline(

@@ -58,7 +58,10 @@ def _time_axis(frame: _Frame, ticks: int = 5) -> list[str]:
         x = frame.x(t)
         parts.append(f'<line class="grid" x1="{x}" y1="{frame.top}" x2="{x}" y2="{frame.bottom}"/>')
         anchor = "start" if index == 0 else "end" if index == ticks else "middle"
-        parts.append(f'<text class="tick" x="{x}" y="{frame.bottom + 16}" text-anchor="{anchor}">{clock(t)}</text>')
+        parts.append(
+            f'<text class="tick" x="{x}" y="{frame.bottom + 16}" '
+            f'text-anchor="{anchor}">{clock(t)}</text>'
+        )
     return parts
 
 
@@ -109,7 +112,10 @@ def line_chart(
         value = frame.y0 + (frame.y1 - frame.y0) * index / 4
         y = frame.y(value)
         parts.append(f'<line class="grid" x1="{frame.left}" y1="{y}" x2="{frame.right}" y2="{y}"/>')
-        parts.append(f'<text class="tick" x="{frame.left - 4}" y="{y + 4}" text-anchor="end">{escape(y_format(value))}</text>')
+        parts.append(
+            f'<text class="tick" x="{frame.left - 4}" y="{y + 4}" '
+            f'text-anchor="end">{escape(y_format(value))}</text>'
+        )
     if reference is not None:
         y = frame.y(reference[0])
         parts.append(
@@ -122,7 +128,10 @@ def line_chart(
             f'<path class="series" d="{_path(frame, line)}" stroke="{color}" fill="none">'
             f"<title>{escape(line.label)}</title></path>"
         )
-    parts.append(f'<rect class="frame" x="{frame.left}" y="{frame.top}" width="{frame.right - frame.left}" height="{frame.bottom - frame.top}"/>')
+    parts.append(
+        f'<rect class="frame" x="{frame.left}" y="{frame.top}" '
+        f'width="{frame.right - frame.left}" height="{frame.bottom - frame.top}"/>'
+    )
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -141,20 +150,26 @@ def timeline_chart(
     frame = _Frame(*t_range, 0, 1, width, height)
     frame.left = left
     parts = [
-        f'<svg class="chart timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg class="chart timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="game timeline">',
-        f'<text class="title" x="4" y="15">Timeline: rounds (fault windows dark) and firing alerts</text>',
+        '<text class="title" x="4" y="15">Timeline: rounds (fault windows dark) and firing '
+        "alerts</text>",
         *_time_axis(frame, ticks=8),
     ]
     row_of = {label: index for index, (label, _) in enumerate(rows)}
     for index, (label, spans) in enumerate(rows):
         y = MARGIN_TOP + index * row_height
-        parts.append(f'<text class="row" x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
+        parts.append(
+            f'<text class="row" x="{left - 6}" y="{y + 15}" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
         for span in spans:
             x0, x1 = frame.x(span.start), frame.x(span.end)
             css = "fault" if span.strong else ("round" if index == 0 else "firing")
             parts.append(
-                f'<rect class="{css} bar" x="{x0}" y="{y + 3}" width="{max(x1 - x0, 2)}" height="{row_height - 6}">'
+                f'<rect class="{css} bar" x="{x0}" y="{y + 3}" width="{max(x1 - x0, 2)}" '
+                f'height="{row_height - 6}">'
                 f"<title>{escape(span.label)}</title></rect>"
             )
     for label, t, tooltip in markers:
@@ -163,7 +178,8 @@ def timeline_chart(
         y = MARGIN_TOP + row_of[label] * row_height
         x = frame.x(t)
         parts.append(
-            f'<path class="marker" d="M{x},{y + 2} l4,-0 l-4,8 l-4,-8 z"><title>{escape(tooltip)}</title></path>'
+            f'<path class="marker" d="M{x},{y + 2} l4,-0 l-4,8 l-4,-8 '
+            f'z"><title>{escape(tooltip)}</title></path>'
         )
     parts.append("</svg>")
     return "\n".join(parts)

@@ -40,7 +40,9 @@ class BackfilledPrometheus:
 
 
 @pytest.fixture(scope="session")
-def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackfilledPrometheus]:
+def backfilled_prometheus(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BackfilledPrometheus]:
     """A real Prometheus whose storage holds the synthetic game, 20 minutes ago."""
     for tool in ("prometheus", "promtool"):
         assert shutil.which(tool), f"{tool} is required (Debian package prometheus)"
@@ -48,7 +50,14 @@ def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     t0 = int(time.time()) // synthetic.STEP_S * synthetic.STEP_S - 1200
     (root / "game.om").write_text(synthetic.openmetrics(t0))
     subprocess.run(
-        ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(root / "game.om"), str(root / "tsdb")],
+        [
+            "promtool",
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            str(root / "game.om"),
+            str(root / "tsdb"),
+        ],
         check=True,
         capture_output=True,
     )
@@ -69,7 +78,7 @@ def backfilled_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:
+                with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:  # noqa: S310
                     if response.status == 200:
                         break
             except OSError:

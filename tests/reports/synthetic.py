@@ -19,9 +19,26 @@ from reports.record import GameRecord, LoadSummary, ProbeSummary, RoundRecord
 
 DURATION_S = 300
 STEP_S = 5
-BUCKETS = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf")
+BUCKETS = (
+    "0.005",
+    "0.01",
+    "0.025",
+    "0.05",
+    "0.1",
+    "0.25",
+    "0.5",
+    "1.0",
+    "2.5",
+    "5.0",
+    "10.0",
+    "+Inf",
+)
 # (route, method, requests per step)
-ROUTES = (("/products/{product_id}", "GET", 50), ("/auth/login", "POST", 5), ("/orders", "POST", 10))
+ROUTES = (
+    ("/products/{product_id}", "GET", 50),
+    ("/auth/login", "POST", 5),
+    ("/orders", "POST", 10),
+)
 OUTAGE = (80, 110)  # browse answers 5xx
 OUTAGE_TAIL_S = 10  # and keeps failing this long after the fault ends
 SLOW = (190, 210)  # browse answers in 0.8 s
@@ -69,24 +86,47 @@ def openmetrics(t0: int) -> str:
                         if edge == "+Inf" or duration <= float(edge):
                             bucket_counts[index] += per_step
                     bucket_counts[-1] += per_step * duration
-                labels = f'{BASE_LABELS},route="{route}",method="{method}",status_class="{status_class}"'
+                labels = (
+                    f'{BASE_LABELS},route="{route}",method="{method}",status_class="{status_class}"'
+                )
                 for index, edge in enumerate(BUCKETS):
                     lines.append(
                         f'http_server_request_duration_seconds_bucket{{{labels},le="{edge}"}} '
                         f"{bucket_counts[index]:g} {t0 + t}"
                     )
                 lines.append(
-                    f"http_server_request_duration_seconds_count{{{labels}}} {bucket_counts[-2]:g} {t0 + t}"
+                    f"http_server_request_duration_seconds_count{{{labels}}} "
+                    f"{bucket_counts[-2]:g} {t0 + t}"
                 )
-                lines.append(f"http_server_request_duration_seconds_sum{{{labels}}} {bucket_counts[-1]:g} {t0 + t}")
+                lines.append(
+                    f"http_server_request_duration_seconds_sum{{{labels}}} "
+                    f"{bucket_counts[-1]:g} {t0 + t}"
+                )
     lines.append("# TYPE order_completion_seconds histogram")
     for t in times:
         orders = 10 * t // STEP_S  # two orders a second, all done within 1 s
-        for edge in ("0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "30.0", "60.0", "120.0", "+Inf"):
+        for edge in (
+            "0.1",
+            "0.25",
+            "0.5",
+            "1.0",
+            "2.5",
+            "5.0",
+            "10.0",
+            "30.0",
+            "60.0",
+            "120.0",
+            "+Inf",
+        ):
             done = orders if float(edge) >= 1.0 else 0
-            lines.append(f'order_completion_seconds_bucket{{service="order-service",le="{edge}"}} {done} {t0 + t}')
+            lines.append(
+                f'order_completion_seconds_bucket{{service="order-service",le="{edge}"}} '
+                f"{done} {t0 + t}"
+            )
         lines.append(f'order_completion_seconds_count{{service="order-service"}} {orders} {t0 + t}')
-        lines.append(f'order_completion_seconds_sum{{service="order-service"}} {orders * 0.6:g} {t0 + t}')
+        lines.append(
+            f'order_completion_seconds_sum{{service="order-service"}} {orders * 0.6:g} {t0 + t}'
+        )
     lines.append("# TYPE probe_runs counter")
     for t in times:
         runs = t // STEP_S * 3
@@ -94,7 +134,9 @@ def openmetrics(t0: int) -> str:
     lines.append("# TYPE ALERTS gauge")
     for name, (severity, start, end) in FIRING.items():
         for t in range(start, end + 1, STEP_S):
-            lines.append(f'ALERTS{{alertname="{name}",alertstate="firing",severity="{severity}"}} 1 {t0 + t}')
+            lines.append(
+                f'ALERTS{{alertname="{name}",alertstate="firing",severity="{severity}"}} 1 {t0 + t}'
+            )
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 
@@ -155,10 +197,22 @@ def game_record(t0: int, alerts_log: Path, prometheus_url: str) -> GameRecord:
             "orders_checked": 600,
             "waited_s": 0.5,
             "invariants": [
-                {"name": "terminal-state", "description": "orders end", "passed": True, "offending": []},
-                {"name": "no-double-apply", "description": "events once", "passed": True, "offending": []},
+                {
+                    "name": "terminal-state",
+                    "description": "orders end",
+                    "passed": True,
+                    "offending": [],
+                },
+                {
+                    "name": "no-double-apply",
+                    "description": "events once",
+                    "passed": True,
+                    "offending": [],
+                },
             ],
         },
         load=LoadSummary(requests=19500, failures=1500, rps=65.0, p95_ms=120.0, exit_code=1),
-        probes=ProbeSummary(runs=180, failures=0, by_journey={"browse": {"success": 180, "failure": 0}}),
+        probes=ProbeSummary(
+            runs=180, failures=0, by_journey={"browse": {"success": 180, "failure": 0}}
+        ),
     )

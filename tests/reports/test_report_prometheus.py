@@ -16,7 +16,9 @@ from reports.source import PrometheusSource, RecordingSource
 from tests.reports.conftest import DATA, POLICY, BackfilledPrometheus
 
 
-def test_scores_the_synthetic_game_from_a_real_prometheus(backfilled_prometheus: BackfilledPrometheus) -> None:
+def test_scores_the_synthetic_game_from_a_real_prometheus(
+    backfilled_prometheus: BackfilledPrometheus,
+) -> None:
     recorder = RecordingSource(PrometheusSource(backfilled_prometheus.url))
     record = backfilled_prometheus.record()
     report = score_game(record, policy_path=POLICY, baseline=None, source=recorder)
@@ -41,7 +43,9 @@ def test_scores_the_synthetic_game_from_a_real_prometheus(backfilled_prometheus:
         record.save(DATA / "game.json")
 
 
-def test_a_prometheus_that_is_gone_leaves_slo_results_unavailable(backfilled_prometheus: BackfilledPrometheus, tmp_path: Path) -> None:
+def test_a_prometheus_that_is_gone_leaves_slo_results_unavailable(
+    backfilled_prometheus: BackfilledPrometheus, tmp_path: Path
+) -> None:
     record = backfilled_prometheus.record()
     record.prometheus_url = "http://127.0.0.1:9"  # discard port: nothing listens
     report = score_game(record, policy_path=POLICY, baseline=None)

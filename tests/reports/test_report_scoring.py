@@ -1,0 +1,92 @@
+"""The scorer on recorded Prometheus answers.
+
+The metric source here replays answers a real Prometheus gave about the synthetic game
+(tests/reports/synthetic.py; recorded by test_report_prometheus.py), so these tests
+exercise the arithmetic without starting Prometheus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reports.record import GameRecord
+from reports.scoring import score_game, steady_segments
+from reports.source import ReplaySource
+from tests.reports.conftest import POLICY
+
+
+def test_sli_budget_and_burn_rate_per_round_and_game(
+    recorded_game: tuple[GameRecord, ReplaySource],
+) -> None:
+    record, source = recorded_game
+    report = score_game(record, policy_path=POLICY, baseline=None, source=source)
+    browse = report.slo("gateway/browse-availability")
+    assert browse is not None
+    # Game: 400 bad of 3000 browse requests over 300 s; objective 99.9%, period 1 h (game).
+    assert browse.period_s == 3600
+    assert browse.game.error_ratio == pytest.approx(400 / 3000)
+    assert browse.game.burn_rate == pytest.approx((400 / 3000) / 0.001)
+    assert browse.game.budget_burned == pytest.approx((400 / 3000) * 300 / (0.001 * 3600))
+    assert browse.game.met is False
+    kill, latency = browse.rounds
+    assert kill.window_s == 90 and kill.error_ratio == pytest.approx(400 / 900)
+    assert latency.error_ratio == 0
+    slow = report.slo("gateway/browse-latency")
+    assert slow is not None and slow.rounds[1].error_ratio == pytest.approx(0.25)
+    # Outside the faults (and their allowed recovery) browsing was clean.
+    assert browse.steady.error_ratio == 0 and browse.steady.met is True
+
+
+def test_steady_state_leaves_out_warm_up_faults_and_recovery(
+    recorded_game: tuple[GameRecord, ReplaySource],
+) -> None:
+    record, _ = recorded_game
+    t0 = record.started_at
+    assert [(a - t0, b - t0) for a, b in steady_segments(record)] == [
+        (30, 80),
+        (140, 190),
+        (240, 300),
+    ]
+
+
+def test_alert_detection_cross_check_and_noise(
+    recorded_game: tuple[GameRecord, ReplaySource],
+) -> None:
+    record, source = recorded_game
+    report = score_game(record, policy_path=POLICY, baseline=None, source=source)
+    kill, latency = report.rounds
+    detected = {a.alertname: a for a in kill.alerts}
+    assert detected["TargetDown"].time_to_detect_s == 8
+    assert detected["GatewayBrowseAvailabilityBudgetBurn"].time_to_detect_s == 17
+    assert all(a.cross_check == "agree" for a in kill.alerts)
+    # Prometheus fired the latency page but no notification reached the receiver.
+    assert latency.alerts[0].fired is False and latency.alerts[0].cross_check == "prometheus-only"
+    # The stray warm-up page is noise; the expected pages (and the repeat) are not.
+    assert [p.alertname for p in report.noise.unexpected_pages] == ["CheckoutLatencyBudgetBurn"]
+
+
+def test_recovery_is_measured_from_the_fault_end(
+    recorded_game: tuple[GameRecord, ReplaySource],
+) -> None:
+    record, source = recorded_game
+    report = score_game(record, policy_path=POLICY, baseline=None, source=source)
+    kill, latency = report.rounds
+    # Browsing kept failing 10 s after the fault ended; the step is 5 s.
+    assert kill.recovery.recovered and kill.recovery.recovery_s == pytest.approx(10, abs=5)
+    assert latency.recovery.recovery_s == 0  # slowness does not touch availability
+
+
+def test_missing_answers_mark_slo_results_unavailable(
+    recorded_game: tuple[GameRecord, ReplaySource], tmp_path: Path
+) -> None:
+    record, _ = recorded_game
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"instant": {}, "range": {}}')
+    report = score_game(record, policy_path=POLICY, baseline=None, source=ReplaySource(empty))
+    assert not report.prometheus_available
+    assert all(not s.game.available for s in report.slos)
+    assert report.timeline is None
+    assert all(not r.recovery.available for r in report.rounds)
+    assert report.rounds[0].alerts[0].fired  # the receiver log still counts
