@@ -21,6 +21,12 @@ def ticks(shape: shapes.StagedShape, every: float = 1.0) -> list[tuple[int, floa
     return [shape.tick(t * every) for t in range(int(shape.duration_s / every) + 2)]
 
 
+def at(shape: shapes.StagedShape, run_time: float) -> tuple[int, float]:
+    tick = shape.tick(run_time)
+    assert tick is not None, f"the shape stopped before {run_time}s"
+    return tick
+
+
 def test_steady_holds_its_users_then_stops():
     shape = shapes.build("steady", shapes.ShapeParams(users=8, duration_s=10))
     assert shape.tick(0) == (8, 1.6)
@@ -34,24 +40,24 @@ def test_ramp_climbs_in_stairs_and_holds_the_peak():
     assert users == sorted(users), "a ramp never goes down"
     assert users[0] == 2 and users[-1] == 10
     assert len(set(users)) == 5
-    assert shape.tick(79)[0] == 10 and shape.tick(99)[0] == 10  # the last 20% hold
+    assert at(shape, 79)[0] == 10 and at(shape, 99)[0] == 10  # the last 20% hold
     assert shape.tick(100) is None
 
 
 def test_spike_bursts_in_the_middle_and_comes_back():
     shape = shapes.build("spike", shapes.ShapeParams(users=5, duration_s=50, peak_users=40))
-    assert shape.tick(0)[0] == 5
-    assert shape.tick(19.9)[0] == 5
+    assert at(shape, 0)[0] == 5
+    assert at(shape, 19.9)[0] == 5
     assert shape.tick(20) == (40, 40.0)  # the whole burst within a second
-    assert shape.tick(29.9)[0] == 40
-    assert shape.tick(30)[0] == 5
+    assert at(shape, 29.9)[0] == 40
+    assert at(shape, 30)[0] == 5
     assert shape.tick(50) is None
     assert shapes.build("spike", shapes.ShapeParams(5, 50)).peak_users == 20
 
 
 def test_soak_warms_up_gently_then_runs_long():
     shape = shapes.build("soak", shapes.ShapeParams(users=30, duration_s=4 * 3600))
-    users, rate = shape.tick(0)
+    users, rate = at(shape, 0)
     assert users == 30 and rate == pytest.approx(0.5)  # 30 users over the one-minute warm-up
     assert shape.tick(3 * 3600) == (30, rate)
     assert shape.tick(4 * 3600) is None
