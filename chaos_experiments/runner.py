@@ -213,8 +213,10 @@ def run(
     endpoints: PlatformEndpoints,
     progress: Progress | None = None,
     journal_dir: Path | None = None,
+    configuration: dict[str, Any] | None = None,
 ) -> ChaosResult:
-    """Run one experiment against the platform at ``endpoints``; see the module doc."""
+    """Run one experiment against the platform at ``endpoints``; see the module doc.
+    ``configuration`` overrides the experiment's own values (a game's fault duration)."""
     say = progress or (lambda line: None)
     path = catalog.resolve(name_or_path)
     experiment = catalog.load(path)
@@ -225,6 +227,7 @@ def run(
     # The running platform's addresses win over the experiment's own ways to find them.
     experiment["configuration"] = {
         **(experiment.get("configuration") or {}),
+        **(configuration or {}),
         **endpoints.configuration(),
     }
     say(f"experiment {name}: {experiment['title']}")

@@ -35,6 +35,8 @@ from slo.rules import events_expression
 
 SPECS_DIR = Path(__file__).resolve().parents[1] / "slo" / "specs"
 MIN_SEGMENT_S = 10  # a steady stretch shorter than this holds too few scrapes to rate
+RAMP_S = 15  # users spawning and test data being made: not yet steady
+RECOVERY_MARGIN_S = 10  # two scrapes: the last fault-time samples are out of the way
 MAX_POINTS = 10_000  # Prometheus refuses range queries above 11,000 points
 # An alert counts as firing at t when a firing sample exists in the last two rule
 # evaluations: this does not depend on staleness markers (absent from backfilled data).
@@ -116,15 +118,22 @@ def _window(
     return sli_result(label, slo, period_s, window_s, _events(prom, slo, window_s, end))
 
 
-def steady_segments(record: GameRecord) -> list[tuple[float, float]]:
-    """The game after warm-up, minus every fault window and its allowed recovery time."""
-    start = record.warmup_ended_at or record.started_at
+def steady_segments(
+    record: GameRecord, recovered_after: list[float | None] | None = None
+) -> list[tuple[float, float]]:
+    """The game without its faults: from a short ramp after the start, minus every fault
+    window and the time its round took to recover (measured; the experiment's allowance
+    when unmeasured or not recovered), plus one rate window of margin."""
+    start = record.started_at + RAMP_S
+    measured = recovered_after or [None] * len(record.rounds)
     holes = sorted(
         (
             r.fault_started_at or r.started_at,
-            (r.fault_ended_at or r.ended_at) + r.max_recovery_seconds,
+            (r.fault_ended_at or r.ended_at)
+            + (took if took is not None else r.max_recovery_seconds)
+            + RECOVERY_MARGIN_S,
         )
-        for r in record.rounds
+        for r, took in zip(record.rounds, measured, strict=True)
     )
     segments, cursor = [], start
     for hole_start, hole_end in holes:
@@ -240,8 +249,6 @@ def measure(
     """Everything the report says about the game, before it is judged."""
     prom = _Prometheus(source, notes)
     slos = load_specs(SPECS_DIR)
-    segments = steady_segments(record)
-    slo_results = [_slo_result(prom, slo, record, segments) for slo in slos]
 
     settings = policy.objectives.recovery
     step = _step(record, settings.step_s)
@@ -271,7 +278,7 @@ def measure(
     else:
         notes.append("no alert log recorded: alert notifications and noise are unavailable")
 
-    budgets = {r.slug: r.error_budget for r in slo_results}
+    budgets = {f"{slo.service}/{slo.name}": float(slo.error_budget) for slo in slos}
     windows = alerts.attribution_windows(record)
     rounds = [
         RoundResult(
@@ -290,6 +297,10 @@ def measure(
         )
         for r, window in zip(record.rounds, windows, strict=True)
     ]
+    segments = steady_segments(
+        record, [r.recovery.recovery_s if r.recovery.recovered else None for r in rounds]
+    )
+    slo_results = [_slo_result(prom, slo, record, segments) for slo in slos]
     return Report(
         run_id=record.run_id,
         profile=record.profile,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,7 +16,7 @@ class ProfileError(Exception):
     """A profile that cannot be used; the message names the file and the field."""
 
 
-class LoadPlan(BaseModel):
+class LoadSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: str = Field(default="mixed", description="persona mix in load_scenarios/")
@@ -29,6 +30,10 @@ class Round(BaseModel):
 
     name: str = Field(min_length=1)
     experiment: str = Field(description="chaos experiment file, relative to the repository")
+    configuration: dict[str, Any] = Field(
+        default_factory=dict,
+        description="overrides of the experiment's configuration, e.g. fault_duration_s",
+    )
 
 
 class GameProfile(BaseModel):
@@ -37,7 +42,7 @@ class GameProfile(BaseModel):
     name: str
     description: str = ""
     warmup_s: float = Field(default=20, ge=0)
-    load: LoadPlan | None = Field(default_factory=LoadPlan)
+    load: LoadSettings | None = Field(default_factory=LoadSettings)
     probes: bool = True
     rounds: list[Round] = Field(default_factory=list)
     pause_between_rounds_s: float = Field(default=10, ge=0)

@@ -44,10 +44,17 @@ def test_steady_state_leaves_out_warm_up_faults_and_recovery(
 ) -> None:
     record, _ = recorded_game
     t0 = record.started_at
+    # Ramp of 15 s; each fault (80-110 s, 190-210 s) plus its 30 s allowance and 10 s margin.
     assert [(a - t0, b - t0) for a, b in steady_segments(record)] == [
-        (30, 80),
-        (140, 190),
-        (240, 300),
+        (15, 80),
+        (150, 190),
+        (250, 300),
+    ]
+    # A measured recovery (12 s after the first fault) gives the steady state back sooner.
+    assert [(a - t0, b - t0) for a, b in steady_segments(record, [12.0, None])] == [
+        (15, 80),
+        (132, 190),
+        (250, 300),
     ]
 
 

@@ -1,0 +1,173 @@
+"""Play a game day: warm-up under load, chaos rounds, cool-down, audit; then score,
+report and gate. Ctrl-C stops cleanly: rollbacks applied, a partial report marked
+incomplete."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from harness.audit import format_report, run_audit
+from harness.gameday import exercises
+from harness.gameday.platform_handle import PlatformHandle
+from harness.gameday.profile import PROJECT_ROOT, GameProfile
+from harness.gameday.progress import PhaseProgress
+from reports.record import GameRecord
+
+DEFAULT_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the local platform's documented default
+
+
+@dataclass(frozen=True)
+class SeededFault:
+    """A regression planted on purpose for the whole game (``SERVICE:ROUTE:LATENCY_MS``)."""
+
+    service: str
+    route: str
+    latency_ms: int
+
+    @classmethod
+    def parse(cls, text: str) -> SeededFault:
+        parts = text.split(":")
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise ValueError(f"--seed-fault {text!r}: expected SERVICE:ROUTE:LATENCY_MS")
+        return cls(parts[0], parts[1], int(parts[2]))
+
+    def apply(self, platform: PlatformHandle) -> None:
+        self._put(platform, [{"route": self.route, "latency_ms": self.latency_ms}])
+
+    def clear(self, platform: PlatformHandle) -> None:
+        self._put(platform, [])
+
+    def _put(self, platform: PlatformHandle, rules: list[dict[str, object]]) -> None:
+        prefix = next(
+            (k[: -len("PORT")] for k in platform.env(self.service) if k.endswith("_PORT")), ""
+        )
+        token = platform.env(self.service).get(f"{prefix}ADMIN_TOKEN", DEFAULT_ADMIN_TOKEN)
+        response = httpx.put(
+            platform.url(self.service) + "/admin/faults",
+            json={"rules": rules},
+            headers={"X-Admin-Token": token},
+            timeout=10,
+        )
+        response.raise_for_status()
+
+
+def git_revision() -> str:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=5, check=False,
+        )  # fmt: skip
+    except OSError:
+        return "unknown"
+    revision = result.stdout.strip() if result.returncode == 0 else "unknown"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+        capture_output=True, text=True, timeout=5, check=False,
+    ).stdout.strip()  # fmt: skip
+    return f"{revision}-dirty" if dirty and revision != "unknown" else revision
+
+
+def new_run_id(profile: str) -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + profile + "-" + secrets.token_hex(2)
+
+
+@dataclass
+class GameDay:
+    profile: GameProfile
+    platform: PlatformHandle
+    out_dir: Path
+    progress: PhaseProgress
+    seeded_fault: SeededFault | None = None
+    record: GameRecord = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.record = GameRecord(
+            run_id=self.out_dir.name,
+            profile=self.profile.name,
+            git_revision=git_revision(),
+            started_at=time.time(),
+            ended_at=time.time(),
+            complete=False,
+            prometheus_url=self.platform.url("prometheus"),
+            slo_profile=self.platform.profile,
+            alerts_log=str(self.platform.alerts_log),
+        )
+        if self.platform.profile != "game":
+            self.record.notes.append(
+                "the platform runs the default rule profile: burn-rate alerts use 30-day "
+                "windows and will rarely fire within a game"
+            )
+
+    def play(self) -> GameRecord:
+        """Run every phase; on Ctrl-C, stop where we are and keep what was collected."""
+        load: exercises.LoadRun | None = None
+        probes_before = exercises.probe_counts(self.platform) if self.profile.probes else None
+        try:
+            if self.seeded_fault:
+                self.progress.line(
+                    f"seeded fault: {self.seeded_fault.latency_ms} ms on "
+                    f"{self.seeded_fault.service} {self.seeded_fault.route}"
+                )
+                self.seeded_fault.apply(self.platform)
+            if self.profile.load:
+                load = exercises.start_load(
+                    self.platform, self.profile.load, self.out_dir / "load",
+                    duration_s=self.profile.expected_duration_s(round_s=90) + 120,
+                )  # fmt: skip
+            self.progress.wait("warm-up", self.profile.warmup_s, self._status(load))
+            self.record.warmup_ended_at = time.time()
+            for index, game_round in enumerate(self.profile.rounds):
+                if index:
+                    self.progress.wait(
+                        "pause", self.profile.pause_between_rounds_s, self._status(load)
+                    )
+                self.progress.line(
+                    f"round {index + 1}/{len(self.profile.rounds)}: {game_round.name}"
+                )
+                self.record.rounds.append(
+                    exercises.play_round(
+                        self.platform, game_round, self.out_dir / "chaos", self.progress
+                    )
+                )
+                last = self.record.rounds[-1]
+                self.progress.line(
+                    f"  {game_round.name}: {last.chaos_status}"
+                    + (" (deviated)" if last.deviated else "")
+                )
+            self.progress.wait("cool-down", self.profile.cooldown_s, self._status(load))
+            self.record.complete = True
+        except KeyboardInterrupt:
+            self.progress.line("interrupted: rollbacks applied, collecting a partial report")
+            self.record.notes.append("interrupted by the operator (Ctrl-C)")
+        finally:
+            if load is not None:
+                self.record.load = load.stop()
+            if self.seeded_fault:
+                self.seeded_fault.clear(self.platform)
+            if probes_before is not None:
+                self.record.probes = exercises.probe_summary(self.platform, probes_before)
+        self.record.ended_at = time.time()
+        self._audit()
+        return self.record
+
+    def _status(self, load: exercises.LoadRun | None) -> exercises.StatusLine | None:
+        return load.status if load is not None else None
+
+    def _audit(self) -> None:
+        self.progress.line("integrity audit: waiting for in-flight orders to settle")
+        settle = self.profile.settle_timeout_s if self.record.complete else 20
+        try:
+            report = run_audit(self.platform.database_urls(), settle_timeout_s=settle)
+        except Exception as exc:  # a broken database is a finding, not a crash
+            self.record.notes.append(f"integrity audit could not run: {exc}")
+            self.record.audit = {"passed": False, "error": str(exc), "invariants": []}
+            return
+        self.record.audit = report.to_dict()
+        for line in format_report(report).splitlines():
+            self.progress.line("  " + line)

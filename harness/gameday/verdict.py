@@ -1,0 +1,37 @@
+"""After the game: score it, write the report folder, index the run, gate on it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.commands.gate import resolve_baseline
+from harness.gameday.progress import PhaseProgress
+from reports import history
+from reports.gate import GateResult
+from reports.record import GameRecord
+from reports.render import write_all
+from reports.scoring import score_game
+
+
+def conclude(
+    record: GameRecord, out_dir: Path, args: argparse.Namespace, progress: PhaseProgress
+) -> int:
+    """Exit code of the gate: 0 pass (and warning unless --strict), 1 fail."""
+    progress.line("scoring: SLOs, alerts, recovery and integrity")
+    baseline = resolve_baseline(args.baseline, record.profile, record.run_id, args.reports_dir)
+    report = score_game(record, policy_path=args.policy, baseline=baseline)
+    paths = write_all(report, out_dir)
+    history.add_run(report, out_dir, args.reports_dir)
+    assert report.evaluation is not None
+    evaluation = report.evaluation
+    against = f" against baseline {baseline.run_id}" if baseline else ""
+    complete = "" if record.complete else " (INCOMPLETE game)"
+    progress.line(
+        f"verdict: {evaluation.verdict.upper()}{complete} - score {evaluation.score:g}/100{against}"
+    )
+    for reason in evaluation.reasons:
+        progress.line(f"  - {reason}")
+    for kind, path in paths.items():
+        progress.line(f"  {kind:8} {path}")
+    return GateResult(evaluation).exit_code(strict=args.strict)
