@@ -135,6 +135,8 @@ class GameDay:
                         self.platform, game_round, self.out_dir / "chaos", self.progress
                     )
                 )
+                if self.seeded_fault:  # the round's rollback clears every fault rule
+                    self.seeded_fault.apply(self.platform)
                 last = self.record.rounds[-1]
                 self.progress.line(
                     f"  {game_round.name}: {last.chaos_status}"
