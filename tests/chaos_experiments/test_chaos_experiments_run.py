@@ -92,7 +92,8 @@ def test_chaos_experiment_runs_and_rolls_back(
     assert result.succeeded
     assert result.fault_started_at is not None and result.fault_ended_at is not None
     assert result.started_at < result.fault_started_at < result.fault_ended_at < result.ended_at
-    assert result.expected_alerts and result.max_recovery_seconds > 0
+    assert result.max_recovery_seconds > 0
+    assert result.expected_alerts or name.startswith("kill-")  # kills heal before any alert
 
     # Gauge: 0 before, 1 while the fault is on, 0 after.
     assert [(active, value) for _, active, value in gauge_changes] == [
