@@ -135,7 +135,7 @@ probe-runner:
   kafka: false
   harness: true
   healthPath: {{ .Values.harness.probeRunner.healthPath }}
-  readyPath: {{ .Values.harness.probeRunner.healthPath }}
+  readyPath: /readyz
   upstreams:
     PROBES_GATEWAY_URL: gateway
 {{- end }}
