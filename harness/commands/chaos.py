@@ -63,7 +63,7 @@ def _list(args: argparse.Namespace) -> int:
         except catalog.ExperimentError as exc:
             raise UserError(str(exc)) from exc
         meta = catalog.metadata(experiment, path)
-        alerts = ", ".join(meta.expected_alerts)
+        alerts = ", ".join(meta.expected_alerts) or "no alert"
         print(f"{catalog.experiment_name(path):34} {experiment['title']}")
         print(f"{'':34} expects {alerts}; recovers within {meta.max_recovery_seconds:g}s")
     return 0
