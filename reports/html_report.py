@@ -17,6 +17,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 .unavailable { background: #757575; }
 td.status { color: #fff; text-align: center; font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0; }
+div.wide { overflow-x: auto; max-width: 100%; }  /* one column group per round */
 td, th { border: 1px solid #ccc; padding: 3px 8px; }
 th { background: #f3f3f3; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -168,10 +169,10 @@ def _slo_table(report: Report) -> str:
             f'<tr><td>{escape(slo.slug)}</td><td class="num">{slo.objective:g}%</td>{cells}</tr>'
         )
     return (
-        '<table><tr><th rowspan="2">SLO</th><th '
+        '<div class="wide"><table><tr><th rowspan="2">SLO</th><th '
         f'rowspan="2">objective</th>{head}</tr><tr>{sub}</tr>'
         + "".join(rows)
-        + '</table><p class="meta">budget: share of the period\'s error budget burned '
+        + '</table></div><p class="meta">budget: share of the period\'s error budget burned '
         "(period scaled to the game profile).</p>"
     )
 
