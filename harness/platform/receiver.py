@@ -16,6 +16,8 @@ class AlertLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.records: list[dict[str, Any]] = []
+        # An empty log says "no alert arrived"; a missing one, "nothing was listening".
+        path.touch(exist_ok=True)
 
     def record(self, notification: dict[str, Any]) -> int:
         """Store the alerts of one webhook notification; return how many."""
