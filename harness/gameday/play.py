@@ -17,6 +17,7 @@ from harness.gameday import exercises
 from harness.gameday.platform_handle import PlatformHandle
 from harness.gameday.profile import PROJECT_ROOT, GameProfile
 from harness.gameday.progress import PhaseProgress
+from harness.platform.topology import SERVICES
 from reports.record import GameRecord
 
 DEFAULT_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the local platform's documented default
@@ -35,6 +36,9 @@ class SeededFault:
         parts = text.split(":")
         if len(parts) != 3 or not parts[2].isdigit():
             raise ValueError(f"--seed-fault {text!r}: expected SERVICE:ROUTE:LATENCY_MS")
+        if parts[0] not in SERVICES:
+            known = ", ".join(SERVICES)
+            raise ValueError(f"--seed-fault {text!r}: unknown service {parts[0]!r} ({known})")
         return cls(parts[0], parts[1], int(parts[2]))
 
     def apply(self, platform: PlatformHandle) -> None:
@@ -44,9 +48,11 @@ class SeededFault:
         self._put(platform, [])
 
     def _put(self, platform: PlatformHandle, rules: list[dict[str, object]]) -> None:
-        prefix = next(
-            (k[: -len("PORT")] for k in platform.env(self.service) if k.endswith("_PORT")), ""
-        )
+        if self.service not in SERVICES:
+            raise ValueError(
+                f"--seed-fault: unknown service {self.service!r} ({', '.join(SERVICES)})"
+            )
+        prefix = SERVICES[self.service][1]
         token = platform.env(self.service).get(f"{prefix}ADMIN_TOKEN", DEFAULT_ADMIN_TOKEN)
         response = httpx.put(
             platform.url(self.service) + "/admin/faults",

@@ -51,6 +51,8 @@ def test_seed_fault_syntax() -> None:
     for bad in ("product-service:600", "a:b:slow"):
         with pytest.raises(ValueError, match="SERVICE:ROUTE:LATENCY_MS"):
             SeededFault.parse(bad)
+    with pytest.raises(ValueError, match="unknown service 'billing'"):
+        SeededFault.parse("billing:/x:100")
 
 
 def test_cli_reports_a_bad_profile_in_one_line(tmp_path: Path) -> None:

@@ -85,10 +85,13 @@ def test_bad_tokens_are_rejected_with_401(shop: Shop) -> None:
             expired_claims, forger, algorithm="RS256", headers={"kid": real_header["kid"]}
         ),
     }
-    for name, bad in bad_tokens.items():
-        headers = auth(bad) if bad else {}
-        response = shop.http.get("/orders", headers=headers)
-        assert_problem(response, 401), name
+    statuses = {
+        name: shop.http.get("/orders", headers=auth(bad) if bad else {})
+        for name, bad in bad_tokens.items()
+    }
+    for response in statuses.values():
+        assert_problem(response, 401)
+    assert {name: r.status_code for name, r in statuses.items()} == dict.fromkeys(bad_tokens, 401)
 
 
 def test_expired_or_foreign_audience_token_with_the_real_key_is_rejected(
