@@ -31,6 +31,7 @@ from chaoslib.run import RunEventHandler
 from chaoslib.types import Strategy
 
 from chaos_experiments import catalog
+from harness.platform import state
 
 SETTINGS: dict[str, Any] = {"runtime": {"rollbacks": {"strategy": "always"}}}
 
@@ -69,12 +70,11 @@ class PlatformEndpoints:
     @classmethod
     def from_run_dir(cls, run_dir: Path) -> PlatformEndpoints:
         control = json.loads((run_dir / "control.json").read_text())
-        topology = json.loads((run_dir / "topology.json").read_text())
-        ports = {c["name"]: c["port"] for c in topology["components"]}
+        urls = state.component_urls(run_dir)
         return cls(
             run_dir=run_dir,
-            gateway_url=f"http://127.0.0.1:{ports['gateway']}",
-            prometheus_url=f"http://127.0.0.1:{ports['prometheus']}",
+            gateway_url=urls["gateway"],
+            prometheus_url=urls["prometheus"],
             control_url=control["url"],
             control_token=control["token"],
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from harness.yaml_files import load_model
 
 DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "slo" / "policy.yaml"
 
@@ -121,21 +122,12 @@ class Policy(_Strict):
 
 
 def load_policy(path: Path) -> Policy:
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise PolicyError(f"{path}: not valid YAML{where}") from None
-    if not isinstance(document, dict):
-        raise PolicyError(f"{path}: a policy is a mapping (version, score, objectives, ...)")
-    try:
-        policy = Policy.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise PolicyError(f"{path}: field {where}: {first['msg']}") from None
+    policy = load_model(
+        path,
+        Policy,
+        PolicyError,
+        not_mapping="a policy is a mapping (version, score, objectives, ...)",
+        field_prefix="field ",
+    )
     policy.source = str(path)
     return policy

@@ -8,7 +8,6 @@ pausing the dev broker for a while mid-run, then run the integrity audit.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
@@ -45,11 +44,7 @@ def main() -> int:
         return 2
     topology = current.run_dir / "topology.json"
     control = ControlClient.from_run_dir(current.run_dir)
-    gateway = next(
-        f"http://127.0.0.1:{c['port']}"
-        for c in json.loads(topology.read_text())["components"]
-        if c["name"] == "gateway"
-    )
+    gateway = state.component_urls(current.run_dir)["gateway"]
     http = httpx.Client(base_url=gateway, timeout=30)
     products = http.get("/products", params={"limit": 10, "in_stock": True}).json()["items"]
     tokens = []

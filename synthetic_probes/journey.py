@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harness.yaml_files import load_model
 from synthetic_probes import jsonpath
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,40}$"
@@ -98,23 +98,9 @@ class Journey(_Strict):
 
 
 def load_journey(path: Path) -> Journey:
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise JourneyError(f"{path}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise JourneyError(f"{path}: not valid YAML{where}") from exc
-    if not isinstance(document, dict):
-        raise JourneyError(f"{path}: expected a mapping with name and steps")
-    try:
-        journey = Journey.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "journey"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise JourneyError(f"{path}: {field}: {first['msg']}{more}") from exc
+    journey = load_model(
+        path, Journey, JourneyError, not_mapping="expected a mapping with name and steps"
+    )
     if journey.name != path.stem:
         raise JourneyError(f"{path}: name {journey.name!r} must match the file name")
     return journey

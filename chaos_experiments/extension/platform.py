@@ -1,7 +1,6 @@
 """Where the running platform is and how to reach its parts, from an experiment's
 configuration. Shared by the actions and probes; not activities themselves."""
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +38,15 @@ def control_client(configuration: Configuration | None) -> ControlClient:
         raise ActivityFailed(f"no control.json in {directory}: is the platform up?") from None
 
 
-def component_port(directory: Path, component: str) -> int:
+def url_of(configuration: Configuration | None, component: str) -> str:
+    directory = run_dir(configuration)
     try:
-        topology = json.loads((directory / "topology.json").read_text())
+        urls = state.component_urls(directory)
     except FileNotFoundError:
         raise ActivityFailed(f"no topology.json in {directory}: is the platform up?") from None
-    for entry in topology["components"]:
-        if entry["name"] == component and entry["port"]:
-            return int(entry["port"])
-    raise ActivityFailed(f"no component {component!r} with a port in {directory}")
-
-
-def url_of(configuration: Configuration | None, component: str) -> str:
-    return f"http://127.0.0.1:{component_port(run_dir(configuration), component)}"
+    if component not in urls:
+        raise ActivityFailed(f"no component {component!r} with a port in {directory}")
+    return urls[component]
 
 
 def gateway_url(configuration: Configuration | None) -> str:

@@ -15,6 +15,7 @@ from harness.gameday.profile import PROJECT_ROOT, ProfileError, available_profil
 from harness.gameday.progress import PhaseProgress
 from harness.gameday.verdict import conclude
 from harness.platform import state
+from reports.policy import PolicyError, load_policy
 
 REPORTS_DIR = PROJECT_ROOT / "reports" / "runs"
 
@@ -66,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
         seeded = SeededFault.parse(args.seed_fault) if args.seed_fault else None
     except (ProfileError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    if not args.policy.exists():
-        raise UserError(f"policy file {args.policy} does not exist")
+    try:
+        load_policy(args.policy)  # a bad policy fails now, not after the whole game
+    except PolicyError as exc:
+        raise UserError(str(exc)) from exc
     progress = PhaseProgress()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port_args = (["--port-base", str(args.port_base)] if args.port_base else []) + (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import httpx
@@ -56,13 +55,12 @@ def platform_gateway(args: argparse.Namespace) -> tuple[str, Path | None]:
     if run_dir is None:
         raise UserError("no platform running; start one with `harness up` or pass --gateway URL")
     try:
-        topology = json.loads((run_dir / "topology.json").read_text())
+        urls = state.component_urls(run_dir)
     except (FileNotFoundError, ValueError):
         raise UserError("the platform is still starting; try again in a moment") from None
-    for component in topology["components"]:
-        if component["name"] == "gateway":
-            return f"http://127.0.0.1:{component['port']}", run_dir
-    raise UserError(f"the running platform ({run_dir}) has no gateway; pass --gateway URL")
+    if "gateway" not in urls:
+        raise UserError(f"the running platform ({run_dir}) has no gateway; pass --gateway URL")
+    return urls["gateway"], run_dir
 
 
 def _journeys_option(parser: argparse.ArgumentParser) -> None:

@@ -9,9 +9,8 @@ from harness.cli import UserError
 from harness.commands.gate import resolve_baseline
 from reports import history
 from reports.policy import DEFAULT_POLICY, PolicyError
+from reports.publish import publish
 from reports.record import GameRecord
-from reports.render import write_all
-from reports.scoring import score_game
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,13 +53,16 @@ def run(args: argparse.Namespace) -> int:
     runs_dir = args.runs_dir or out_dir.parent
     try:
         baseline = resolve_baseline(args.baseline, record.profile, record.run_id, runs_dir)
-        report = score_game(
-            record, prometheus=args.prometheus, policy_path=args.policy, baseline=baseline
+        report, paths = publish(
+            record,
+            out_dir,
+            runs_dir,
+            policy_path=args.policy,
+            baseline=baseline,
+            prometheus=args.prometheus,
         )
     except PolicyError as exc:
         raise UserError(str(exc)) from None
-    paths = write_all(report, out_dir)
-    history.add_run(report, out_dir, runs_dir)
     assert report.evaluation is not None
     print(
         f"{report.run_id}: {report.evaluation.verdict.upper()} (score "

@@ -25,6 +25,7 @@ class PlatformHandle:
     run_dir: Path
     started_here: bool
     topology: dict[str, Any]
+    urls: dict[str, str]
 
     @classmethod
     def attach_or_start(
@@ -50,17 +51,17 @@ class PlatformHandle:
         else:
             echo(f"using the running platform (run {current.run_dir})")
         topology = json.loads((current.run_dir / "topology.json").read_text())
-        return cls(state_dir, current.run_dir, started_here, topology)
+        urls = state.component_urls(current.run_dir)
+        return cls(state_dir, current.run_dir, started_here, topology, urls)
 
     @property
     def profile(self) -> str:
         return str(self.topology.get("profile", "default"))
 
     def url(self, component: str) -> str:
-        for c in self.topology["components"]:
-            if c["name"] == component and c.get("port"):
-                return f"http://127.0.0.1:{c['port']}"
-        raise PlatformUnavailable(f"the platform has no {component}")
+        if component not in self.urls:
+            raise PlatformUnavailable(f"the platform has no {component}")
+        return self.urls[component]
 
     def has(self, component: str) -> bool:
         return any(c["name"] == component for c in self.topology["components"])

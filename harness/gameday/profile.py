@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.yaml_files import load_model
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -69,20 +70,9 @@ def load_profile(name_or_path: str) -> GameProfile:
         if not path.exists():
             known = ", ".join(available_profiles())
             raise ProfileError(f"no profile named {name_or_path!r} (built in: {known})")
-    try:
-        document = yaml.safe_load(path.read_text())
-    except FileNotFoundError as exc:
-        raise ProfileError(f"{path}: no such file") from exc
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ProfileError(f"{path}: a profile is a mapping with name, rounds, ...")
-    try:
-        profile = GameProfile.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ProfileError(f"{path}: {where}: {first['msg']}") from exc
+    profile = load_model(
+        path, GameProfile, ProfileError, not_mapping="a profile is a mapping with name, rounds, ..."
+    )
     for experiment in profile.experiment_paths():
         if not experiment.exists():
             raise ProfileError(

@@ -7,11 +7,9 @@ from pathlib import Path
 
 from harness.commands.gate import resolve_baseline
 from harness.gameday.progress import PhaseProgress
-from reports import history
 from reports.gate import GateResult
+from reports.publish import publish
 from reports.record import GameRecord
-from reports.render import write_all
-from reports.scoring import score_game
 
 
 def conclude(
@@ -20,9 +18,9 @@ def conclude(
     """Exit code of the gate: 0 pass (and warning unless --strict), 1 fail."""
     progress.line("scoring: SLOs, alerts, recovery and integrity")
     baseline = resolve_baseline(args.baseline, record.profile, record.run_id, args.reports_dir)
-    report = score_game(record, policy_path=args.policy, baseline=baseline)
-    paths = write_all(report, out_dir)
-    history.add_run(report, out_dir, args.reports_dir)
+    report, paths = publish(
+        record, out_dir, args.reports_dir, policy_path=args.policy, baseline=baseline
+    )
     assert report.evaluation is not None
     evaluation = report.evaluation
     against = f" against baseline {baseline.run_id}" if baseline else ""

@@ -71,3 +71,12 @@ def running(state: Path) -> RunningPlatform | None:
     except (FileNotFoundError, ValueError):
         return None
     return RunningPlatform(pid=int(document["pid"]), run_dir=Path(document["run_dir"]))
+
+
+def component_urls(run_dir: Path) -> dict[str, str]:
+    """``http://127.0.0.1:PORT`` of every component with a port, from the run's
+    ``topology.json`` (FileNotFoundError while the platform is still starting)."""
+    document = json.loads((run_dir / "topology.json").read_text())
+    return {
+        c["name"]: f"http://127.0.0.1:{c['port']}" for c in document["components"] if c.get("port")
+    }

@@ -15,7 +15,7 @@ from .metrics import HTTP_SERVER_DURATION, HTTP_SERVER_IN_FLIGHT, status_class
 
 access_log = logging.getLogger("access")
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 # Paths that would drown the access log and the SLIs in scrape and probe noise.
 QUIET_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
@@ -44,8 +44,10 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        incoming = headers.get(REQUEST_ID_HEADER, "")
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == REQUEST_ID_HEADER),
+            "",
+        )
         request_id = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         status = 500
@@ -57,8 +59,8 @@ class ObservabilityMiddleware:
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [
-                    *(h for h in message["headers"] if h[0].lower() != b"x-request-id"),
-                    (b"x-request-id", request_id.encode("latin-1")),
+                    *(h for h in message["headers"] if h[0].lower() != REQUEST_ID_HEADER),
+                    (REQUEST_ID_HEADER, request_id.encode("latin-1")),
                 ]
             await send(message)
 

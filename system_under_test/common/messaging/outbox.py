@@ -112,7 +112,6 @@ class OutboxRelay:
                     if producer is not None:
                         await stop_quietly(producer)
                         producer = None
-                    await self._refresh_gauge()
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
         finally:
@@ -167,7 +166,6 @@ class OutboxRelay:
                 )
                 for row in rows:
                     EVENTS_PUBLISHED.labels(self.service, row.topic, "ok").inc()
-        await self._refresh_gauge()
         return len(rows)
 
 
