@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine (see README):
 #   make gameday   set up, then play the smoke game day and gate on its report
-#   make test      set up, then run lint, type checks and the test suite
-.PHONY: bootstrap gameday test lint up down
+#   make test      set up, then run lint, type checks and the whole test suite
+#   make check     the fast inner loop: lint, types, generated files, tests without servers
+.PHONY: bootstrap gameday test check lint up down
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -11,6 +12,9 @@ gameday: bootstrap
 
 test: bootstrap
 	.venv/bin/nox -s lint typecheck generate_check tests
+
+check: bootstrap
+	.venv/bin/nox -s lint typecheck generate_check fast
 
 lint: bootstrap
 	.venv/bin/nox -s lint typecheck

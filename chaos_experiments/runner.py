@@ -244,8 +244,11 @@ def run(
     finally:
         with contextlib.suppress(httpx.HTTPError):  # the platform itself may be gone
             window.lift()
+    failed = failed_activities(journal)
+    # Named at the top of the journal too: chaoslib only marks them deep inside it.
+    journal["failed_activities"] = failed
     journal_path = _write_journal(journal, journal_dir or endpoints.run_dir / "chaos", name)
-    result = _result(name, journal, meta, window, started, journal_path)
+    result = _result(name, journal, meta, window, started, journal_path, failed)
     say(
         f"status {result.status}, deviated {str(result.deviated).lower()}, "
         f"rollbacks {'ok' if result.rollbacks_succeeded else 'FAILED'}; journal {journal_path}"
@@ -262,9 +265,9 @@ def _result(
     window: FaultWindow,
     started: float,
     journal_path: Path,
+    failed: list[str],
 ) -> ChaosResult:
     states = journal.get("steady_states") or {}
-    runs = list(journal.get("run") or []) + list(journal.get("rollbacks") or [])
     rollbacks = journal.get("rollbacks") or []
     return ChaosResult(
         experiment=name,
@@ -281,8 +284,37 @@ def _result(
         expected_alerts=list(meta.expected_alerts),
         max_recovery_seconds=meta.max_recovery_seconds,
         journal_path=journal_path,
-        failed_activities=[r["activity"]["name"] for r in runs if r.get("status") != "succeeded"],
+        failed_activities=failed,
     )
+
+
+def failed_activities(journal: dict[str, Any]) -> list[str]:
+    """Every activity that failed, with why: method and rollback activities, and the
+    steady-state probes (a hypothesis that fails before the method fails the run
+    without any failed method activity)."""
+    failed = []
+    states = journal.get("steady_states") or {}
+    for when in ("before", "after"):
+        for probe in (states.get(when) or {}).get("probes") or []:
+            if probe.get("status") != "succeeded" or probe.get("tolerance_met") is False:
+                failed.append(f"steady state {when}: {_activity_failure(probe)}")
+    for part in ("run", "rollbacks"):
+        for activity in journal.get(part) or []:
+            if activity.get("status") != "succeeded":
+                failed.append(_activity_failure(activity))
+    return failed
+
+
+def _activity_failure(run: dict[str, Any]) -> str:
+    name = run.get("activity", {}).get("name", "?")
+    exception = run.get("exception")
+    if exception:
+        lines = exception if isinstance(exception, list) else [str(exception)]
+        last = "".join(lines).strip().splitlines()[-1:] or ["?"]
+        return f"{name}: {last[0][:300]}"
+    if run.get("tolerance_met") is False:
+        return f"{name}: tolerance not met (output {str(run.get('output'))[:200]})"
+    return f"{name}: {run.get('status')}"
 
 
 def _state_met(state: dict[str, Any] | None) -> bool | None:

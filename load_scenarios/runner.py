@@ -16,7 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.platform.processes import free_ports
+from harness.platform.processes import (
+    PortTaken,
+    address_in_use,
+    free_ports,
+    port_in_use,
+    retry_on_port_taken,
+)
 from load_scenarios import scenarios, shapes
 from load_scenarios.thresholds import AGGREGATED, Limits, to_json
 
@@ -25,6 +31,7 @@ CSV_PREFIX = "locust"
 STATS_JSON = "stats"  # Locust appends .json
 VERDICT_FILE = "thresholds.json"
 WORKERS_CONNECT_S = 30  # how long the master waits for its workers
+MASTER_LISTENS_S = 30  # how long a distributed master may take to bind its port
 
 
 @dataclass(frozen=True)
@@ -187,36 +194,59 @@ def start_load(plan: LoadPlan, out_dir: Path) -> LoadRun:
         "--logfile",
         str(out_dir / "locust.log"),
     ]
-    workers: list[subprocess.Popen[bytes]] = []
-    distributed: list[str] = []
-    if plan.workers:
-        (port,) = free_ports(1)
-        distributed = [
-            "--master",
-            "--master-bind-host",
+    if not plan.workers:
+        master = _spawn([*base, *outputs, *personas], out_dir / "locust.out")
+        return LoadRun(plan, out_dir, master, [])
+    master, port = retry_on_port_taken(
+        lambda: _start_master([*base, *outputs], personas, plan.workers, out_dir)
+    )
+    workers = []
+    for index in range(plan.workers):
+        command = [
+            *base,
+            "--worker",
+            "--master-host",
             "127.0.0.1",
-            "--master-bind-port",
+            "--master-port",
             str(port),
-            "--expect-workers",
-            str(plan.workers),
-            "--expect-workers-max-wait",
-            str(WORKERS_CONNECT_S),
+            "--logfile",
+            str(out_dir / f"worker-{index}.log"),
+            *personas,
         ]
-        for index in range(plan.workers):
-            command = [
-                *base,
-                "--worker",
-                "--master-host",
-                "127.0.0.1",
-                "--master-port",
-                str(port),
-                "--logfile",
-                str(out_dir / f"worker-{index}.log"),
-                *personas,
-            ]
-            workers.append(_spawn(command, out_dir / f"worker-{index}.out"))
-    master = _spawn([*base, *outputs, *distributed, *personas], out_dir / "locust.out")
+        workers.append(_spawn(command, out_dir / f"worker-{index}.out"))
     return LoadRun(plan, out_dir, master, workers)
+
+
+def _start_master(
+    command: list[str], personas: list[str], workers: int, out_dir: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The master of a distributed run, listening; a port lost to another process
+    raises PortTaken so the caller starts it again on a new one."""
+    (port,) = free_ports(1)
+    distributed = [
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        str(port),
+        "--expect-workers",
+        str(workers),
+        "--expect-workers-max-wait",
+        str(WORKERS_CONNECT_S),
+    ]
+    output = out_dir / "locust.out"
+    master = _spawn([*command, *distributed, *personas], output)
+    deadline = time.monotonic() + MASTER_LISTENS_S
+    while time.monotonic() < deadline:
+        if master.poll() is not None:
+            text = output.read_text(errors="replace")
+            if address_in_use(text):
+                raise PortTaken(f"Locust master port {port} already in use")
+            return master, port  # it failed otherwise: the caller reads its exit code
+        if port_in_use(port):
+            return master, port
+        time.sleep(0.05)
+    return master, port
 
 
 def _spawn(command: list[str], output: Path) -> subprocess.Popen[bytes]:

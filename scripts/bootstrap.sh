@@ -4,11 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager chromium)
+# Debian package -> a command it provides (what is checked for).
+declare -A DEBIAN_PACKAGES=(
+  [prometheus]=prometheus                 # Prometheus and promtool
+  [prometheus-alertmanager]=prometheus-alertmanager  # Alertmanager and amtool
+  [chromium]=chromium                     # the HTML report, rendered and checked headless
+  [stress-ng]=stress-ng                   # the CPU hog of scripts/suite_soak.sh
+  [wrk]=wrk                               # the baseline load generator of the benchmarks
+)
 missing=()
-command -v prometheus >/dev/null || missing+=(prometheus)
-command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
-command -v chromium >/dev/null || missing+=(chromium)
+for package in "${!DEBIAN_PACKAGES[@]}"; do
+  command -v "${DEBIAN_PACKAGES[$package]}" >/dev/null || missing+=("$package")
+done
 if ((${#missing[@]})); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"
@@ -16,7 +23,7 @@ if ((${#missing[@]})); then
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "bootstrap: missing ${missing[*]}: install them with 'sudo apt-get install ${DEBIAN_PACKAGES[*]}'" >&2
+    echo "bootstrap: missing ${missing[*]}: install them with 'sudo apt-get install ${missing[*]}'" >&2
     exit 1
   fi
 fi

@@ -1,6 +1,33 @@
 """Session-wide fixtures: one real platform (embedded PostgreSQL, dev Kafka broker,
-the services, Prometheus, Alertmanager) shared by every test that asks for it."""
+the services, Prometheus, Alertmanager) shared by every test that asks for it.
+
+Tests that start servers carry the ``slow`` marker: ``make check`` runs the rest (the
+fast inner loop), ``make test`` runs everything. A test that asks for a server fixture
+without the marker is refused at collection, so the fast tier stays server-free.
+"""
+
+from __future__ import annotations
+
+import pytest
 
 from harness.platform.testing import control, local_platform
 
 __all__ = ["control", "local_platform"]
+
+SERVER_FIXTURES = frozenset(
+    {"local_platform", "control", "shop", "backfilled_prometheus", "gateway", "prometheus"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests that start servers must be marked slow (pytest.mark.slow): "
+            + ", ".join(unmarked)
+        )

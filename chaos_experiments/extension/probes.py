@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 from chaoslib.exceptions import ActivityFailed
 from chaoslib.types import Configuration, Secrets
+from prometheus_client.parser import text_string_to_metric_families
 
 from chaos_experiments.extension import platform
 from chaos_experiments.extension.shop import Shopper
@@ -57,10 +58,12 @@ def all_components_ready(configuration: Configuration = None, secrets: Secrets =
     return all(component["ready"] for component in _components(configuration))
 
 
-def _targets_down(configuration: Configuration | None) -> list[str]:
-    """Service jobs Prometheus does not see up in its latest scrape."""
+def _targets_down(configuration: Configuration | None, started_at: dict[str, float]) -> list[str]:
+    """Service jobs without a successful scrape of their current process: a sample of
+    ``up`` from before a restart says nothing about the process running now."""
     expected = set(platform.SERVICE_NAMES)
-    query = 'up{job=~"' + "|".join(sorted(expected)) + '"} == 1'
+    selector = 'up{job=~"' + "|".join(sorted(expected)) + '"}'
+    query = f"timestamp({selector}) and ({selector} == 1)"  # scrape times of the "up"s
     try:
         response = httpx.get(
             platform.prometheus_url(configuration) + "/api/v1/query",
@@ -70,14 +73,47 @@ def _targets_down(configuration: Configuration | None) -> list[str]:
         response.raise_for_status()
     except httpx.HTTPError as exc:
         return [f"prometheus ({type(exc).__name__})"]
-    up = {series["metric"]["job"] for series in response.json()["data"]["result"]}
-    return sorted(expected - up)
+    scraped = {
+        series["metric"]["job"]: float(series["value"][1])
+        for series in response.json()["data"]["result"]
+    }
+    return sorted(
+        job for job in expected if job not in scraped or scraped[job] < started_at.get(job, 0.0)
+    )
+
+
+OPEN = 2  # circuit_breaker_state of a breaker that refuses calls
+
+
+def _open_breakers(configuration: Configuration | None) -> list[str]:
+    """Breakers that refuse calls right now, read from each service's own /metrics (a
+    Prometheus scrape would lag). A component ready behind an open breaker is still an
+    outage for its callers."""
+    found = []
+    for service in platform.SERVICE_NAMES:
+        try:
+            text = httpx.get(
+                platform.url_of(configuration, service) + "/metrics", timeout=platform.HTTP_TIMEOUT
+            ).text
+        except httpx.HTTPError as exc:
+            found.append(f"{service} metrics ({type(exc).__name__})")
+            continue
+        for family in text_string_to_metric_families(text):
+            if family.name != "circuit_breaker_state":
+                continue
+            found += [
+                f"{service} -> {s.labels.get('peer')} (breaker open)"
+                for s in family.samples
+                if s.value >= OPEN
+            ]
+    return found
 
 
 def wait_until_recovered(
     timeout_s: float = 60.0, configuration: Configuration = None, secrets: Secrets = None
 ) -> float:
-    """Wait until every component is ready and Prometheus sees every service up again.
+    """Wait until every component is ready, Prometheus sees every service up again and
+    no circuit breaker refuses calls.
 
     Returns the seconds it took; fails naming what is still down after ``timeout_s``.
     """
@@ -86,7 +122,13 @@ def wait_until_recovered(
         components = _components(configuration)
         waiting = [f"{c['name']} ({c['state']})" for c in components if not c["ready"]]
         if not waiting:
-            waiting = [f"{job} (not scraped up)" for job in _targets_down(configuration)]
+            started_at = {c["name"]: c.get("started_at") or 0.0 for c in components}
+            waiting = [
+                f"{job} (not scraped up since its start)"
+                for job in _targets_down(configuration, started_at)
+            ]
+        if not waiting:
+            waiting = _open_breakers(configuration)
         if not waiting:
             return round(time.monotonic() - started, 2)
         if time.monotonic() - started > timeout_s:

@@ -126,7 +126,9 @@ def _up(args: argparse.Namespace) -> int:
         only=tuple(name for name in args.only.split(",") if name),
     )
     return _guard(
-        lambda: lifecycle.run_foreground(opts, state_dir, _echo, args.timeout, not args.no_seed)
+        lambda: lifecycle.run_foreground(
+            opts, state_dir, _echo, args.timeout, not args.no_seed, free_ports=args.free_ports
+        )
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,16 +17,21 @@ from types import FrameType
 from typing import Any
 
 from harness.platform import monitoring, state
-from harness.platform.processes import port_in_use, wait_until_gone
+from harness.platform.processes import PortTaken, port_in_use, wait_until_gone
 from harness.platform.seed import SeedError, seed
-from harness.platform.supervisor import Platform, PlatformError
-from harness.platform.topology import PlatformOptions, Topology, build_topology
+from harness.platform.supervisor import Platform, PlatformError, Progress
+from harness.platform.topology import PlatformOptions, Ports, Topology, build_topology
 
 Echo = Callable[[str], None]
+PORT_ATTEMPTS = 3
 
 
 class UpError(Exception):
     """Why the platform cannot come up, in one or a few readable lines."""
+
+
+class PortsInUse(UpError, PortTaken):
+    """Ports of the platform are taken before it starts."""
 
 
 def check_ports(topology: Topology) -> None:
@@ -33,8 +39,9 @@ def check_ports(topology: Topology) -> None:
     wanted["harness"] = topology.control_port
     taken = [f"{port} ({name})" for name, port in wanted.items() if port_in_use(port)]
     if taken:
-        raise UpError(
-            f"port {', '.join(taken)} already in use; stop what holds it, or use "
+        ports = f"port {taken[0]} is" if len(taken) == 1 else f"ports {', '.join(taken)} are"
+        raise PortsInUse(
+            f"{ports} already in use; stop what holds them, or use "
             "--port-base N or --free-ports to run beside it"
         )
 
@@ -125,26 +132,31 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def run_foreground(
-    opts: PlatformOptions, state_dir: Path, echo: Echo, timeout: float, seed_demo: bool = True
+    opts: PlatformOptions,
+    state_dir: Path,
+    echo: Echo,
+    timeout: float,
+    seed_demo: bool = True,
+    free_ports: bool = False,
 ) -> int:
-    """Start, seed, report, then supervise until Ctrl-C or SIGTERM; always clean up."""
+    """Start, seed, report, then supervise until Ctrl-C or SIGTERM; always clean up.
+
+    With ``free_ports``, a start that lost a port to another process is tried again on
+    new free ports (up to three times)."""
     refuse_if_running(state_dir)
-    topology = prepare(opts)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # stop the same way as Ctrl-C
-    platform = Platform(topology)
     started = time.monotonic()
 
     def progress(component: str, message: str) -> None:
         echo(f"[{time.monotonic() - started:5.1f}s] {component}: {message}")
 
+    platform: Platform | None = None
     try:
-        try:
-            platform.start(progress=progress, timeout=timeout)
-        except PlatformError as exc:
-            raise UpError(str(exc)) from exc
-        state.record_running(state_dir, opts.run_dir)
+        platform, opts = _start(opts, progress, timeout, PORT_ATTEMPTS if free_ports else 1, echo)
+        state.record_running(state_dir, platform.run_dir)
         echo(
-            f"all {len(topology.components)} components ready in {time.monotonic() - started:.1f}s"
+            f"all {len(platform.topology.components)} components ready in "
+            f"{time.monotonic() - started:.1f}s"
         )
         seeded = seed_catalog(platform, opts) if seed_demo else ""
         echo(summary(platform, opts, seeded))
@@ -154,10 +166,30 @@ def run_foreground(
     except KeyboardInterrupt:
         echo("stopping...")
     finally:
-        platform.stop()
+        if platform is not None:
+            platform.stop()
         state.clear_running(state_dir)
     echo("stopped")
     return 0
+
+
+def _start(
+    opts: PlatformOptions, progress: Progress, timeout: float, attempts: int, echo: Echo
+) -> tuple[Platform, PlatformOptions]:
+    """A started platform; a start that lost a port is retried on new free ports."""
+    for attempt in range(1, attempts + 1):
+        try:
+            platform = Platform(prepare(opts))
+            platform.start(progress=progress, timeout=timeout)  # stops what it started on error
+            return platform, opts
+        except PortTaken as exc:
+            if attempt == attempts:
+                raise UpError(str(exc)) from exc
+            echo(f"a port was taken while starting ({exc}); trying again on new free ports")
+            opts = dataclasses.replace(opts, ports=Ports.free())
+        except PlatformError as exc:
+            raise UpError(str(exc)) from exc
+    raise AssertionError("unreachable")
 
 
 def _write_ready_marker(run_dir: Path) -> None:

@@ -13,13 +13,17 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import random
+import re
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
+
+T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1
 
@@ -85,18 +89,55 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """Ports the OS reports free right now (all held open together, so they differ)."""
-    sockets = []
+# Listening ports are drawn from below the kernel's ephemeral range, which outgoing
+# connections use: a port picked there could be taken by any client socket before the
+# server binds it. Drawn at random, two concurrent pickers rarely collide; when they do,
+# the start is retried with new ports (`PortTaken`).
+LISTEN_PORT_FLOOR = 20000
+ADDRESS_IN_USE = re.compile(r"address already in use|EADDRINUSE|\[Errno 98\]", re.IGNORECASE)
+
+
+class PortTaken(Exception):
+    """A server could not bind its port: another process took it first."""
+
+
+def _ephemeral_floor() -> int:
     try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((host, 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return max(low, LISTEN_PORT_FLOOR + 1000)
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """Distinct ports that nothing listens on right now, outside the ephemeral range."""
+    ceiling = _ephemeral_floor()
+    chosen: list[int] = []
+    candidates = random.sample(
+        range(LISTEN_PORT_FLOOR, ceiling), k=min(ceiling - LISTEN_PORT_FLOOR, 64 * count)
+    )
+    for port in candidates:
+        if not port_in_use(port, host):
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+    raise PortTaken(f"no {count} free ports between {LISTEN_PORT_FLOOR} and {ceiling}")
+
+
+def address_in_use(log_text: str) -> bool:
+    """Whether a server's output says its port was taken."""
+    return ADDRESS_IN_USE.search(log_text) is not None
+
+
+def retry_on_port_taken(start: Callable[[], T], attempts: int = 3) -> T:
+    """Run a whole start again (it picks new free ports) when a port was taken."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start()
+        except PortTaken:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def pid_alive(pid: int) -> bool:

@@ -52,6 +52,10 @@ class PlatformError(Exception):
     """The platform could not start; the message names the components and shows logs."""
 
 
+class PortConflict(PlatformError, processes.PortTaken):
+    """A component could not bind its port; a start on other ports may succeed."""
+
+
 class ActionError(Exception):
     """A control action that cannot apply (unknown component, nothing to resume...)."""
 
@@ -103,6 +107,18 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     except FileNotFoundError:
         return "(no log)"
     return "\n".join(text.splitlines()[-lines:])
+
+
+START_MARKER = b"--- harness: starting "
+
+
+def last_start_output(path: Path) -> str:
+    """What the component printed since its latest start (its log spans restarts)."""
+    try:
+        data = path.read_bytes()[-65536:]
+    except FileNotFoundError:
+        return ""
+    return data[data.rfind(START_MARKER) + 1 :].decode(errors="replace")
 
 
 class Supervisor:
@@ -209,6 +225,10 @@ class Supervisor:
             if not process_alive or rt.process is None:
                 raise ActionError(f"{name} is not running")
             processes.signal_group(rt.process, signal.SIGKILL)
+            # Return once the death is visible: a caller that checks health right after
+            # a kill must not see the old process' "ready".
+            if await _wait_exit(rt.process, 5.0):
+                self._handle_exit(rt, rt.process)
         elif action == "stop":
             rt.desired_running = False
             await self._terminate(rt)
@@ -254,7 +274,7 @@ class Supervisor:
         self._server_task = asyncio.get_running_loop().create_task(self._server.serve())
         while not self._server.started:
             if self._server_task.done():
-                raise PlatformError(
+                raise PortConflict(
                     f"harness control API could not listen on port {self.topology.control_port}"
                 )
             await asyncio.sleep(0.02)
@@ -285,7 +305,7 @@ class Supervisor:
         if log is None:
             log = self._logs[component.name] = rt.log_path.open("ab")
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        log.write(f"--- harness: starting {component.name} at {stamp} ---\n".encode())
+        log.write(START_MARKER + f"{component.name} at {stamp} ---\n".encode())
         log.flush()
         rt.spawned_env = self._render_env(component)
         env = default_environment() | rt.spawned_env
@@ -306,6 +326,13 @@ class Supervisor:
             if rt.generation != generation or rt.process is None:
                 return  # respawned meanwhile: that spawn has its own wait
             if rt.process.poll() is not None:
+                if not rt.ever_ready and processes.address_in_use(last_start_output(rt.log_path)):
+                    rt.state = "failed"
+                    rt.reason = f"port {rt.component.port} already in use"
+                    self._fail(
+                        self._not_ready_report(f"{rt.component.name}: {rt.reason}"), PortConflict
+                    )
+                    return
                 if not rt.ever_ready:
                     rt.startup_crashes += 1
                     if rt.startup_crashes >= STARTUP_CRASH_LIMIT:
@@ -325,9 +352,9 @@ class Supervisor:
                 raise ActionError(f"{rt.component.name} not ready: {rt.reason}")
             await asyncio.sleep(POLL)
 
-    def _fail(self, report: str) -> None:
+    def _fail(self, report: str, error: type[PlatformError] = PlatformError) -> None:
         if self._failure is not None and not self._failure.done():
-            self._failure.set_exception(PlatformError(report))
+            self._failure.set_exception(error(report))
 
     def _became_ready(self, rt: Runtime, facts: dict[str, str]) -> None:
         rt.state = "ready"
@@ -388,18 +415,22 @@ class Supervisor:
                     if stable:
                         rt.backoff = INITIAL_BACKOFF
                     continue
-                if rt.state in ("backoff", "stopped", "failed"):
-                    continue
-                rt.last_exit = process.returncode
-                rt.ready_event.clear()
-                if rt.desired_running and rt.component.restart == "always":
-                    rt.state = "backoff"
-                    rt.reason = f"exited with code {process.returncode}"
-                    self.progress(rt.component.name, f"{rt.reason}; restarting in {rt.backoff}s")
-                    self._spawn_task(self._restart_after_backoff(rt))
-                else:
-                    rt.state = "stopped"
+                self._handle_exit(rt, process)
             await asyncio.sleep(POLL)
+
+    def _handle_exit(self, rt: Runtime, process: Popen[bytes]) -> None:
+        """A component's process has exited: apply the restart policy (once per exit)."""
+        if rt.state in ("backoff", "stopped", "failed"):
+            return
+        rt.last_exit = process.returncode
+        rt.ready_event.clear()
+        if rt.desired_running and rt.component.restart == "always":
+            rt.state = "backoff"
+            rt.reason = f"exited with code {process.returncode}"
+            self.progress(rt.component.name, f"{rt.reason}; restarting in {rt.backoff}s")
+            self._spawn_task(self._restart_after_backoff(rt))
+        else:
+            rt.state = "stopped"
 
     async def _restart_after_backoff(self, rt: Runtime) -> None:
         delay = rt.backoff

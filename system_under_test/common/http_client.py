@@ -45,11 +45,25 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._trial_in_flight = False
-        self._set(BreakerState.CLOSED)
+        self.state = BreakerState.CLOSED
+        # Read at scrape time: an open breaker whose reset timeout has passed admits the
+        # next call as its trial, so it is exported as half-open, not open. Otherwise an
+        # idle breaker would look open long after its peer came back.
+        CIRCUIT_BREAKER_STATE.labels(service, peer).set_function(
+            lambda: float(self.effective_state())
+        )
+
+    def effective_state(self) -> BreakerState:
+        """The state the next call meets (the stored state changes only on calls)."""
+        if (
+            self.state is BreakerState.OPEN
+            and self._clock() - self._opened_at >= self.reset_timeout
+        ):
+            return BreakerState.HALF_OPEN
+        return self.state
 
     def _set(self, state: BreakerState) -> None:
         self.state = state
-        CIRCUIT_BREAKER_STATE.labels(self.service, self.peer).set(int(state))
 
     def before_call(self) -> None:
         if self.state is BreakerState.OPEN:

@@ -10,10 +10,8 @@ game-profile rules; the test waits (at most 3 minutes) for the browse-availabili
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,16 +22,13 @@ import yaml
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
 from slo.generate import rule_files
+from tests.waiting import answers, start_on_free_port, wait_until
+
+pytestmark = pytest.mark.slow  # starts servers
 
 PAGE_ALERT = "GatewayBrowseAvailabilityBudgetBurn"
 DEADLINE_S = 180
 REQUESTS_PER_SECOND = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -53,8 +48,8 @@ def outage_exporter() -> Iterator[int]:
         while not stop.wait(1 / REQUESTS_PER_SECOND):
             failing.observe(0.02)
 
-    port = free_port()
-    server, _ = start_http_server(port, addr="127.0.0.1", registry=registry)
+    server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)  # the OS picks
+    port = server.server_port
     worker = threading.Thread(target=serve_errors, daemon=True)
     worker.start()
     try:
@@ -68,7 +63,6 @@ def outage_exporter() -> Iterator[int]:
 
 @pytest.fixture
 def prometheus(tmp_path: Path, outage_exporter: int) -> Iterator[str]:
-    port = free_port()
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(path) for path in rule_files("game")],
@@ -81,17 +75,25 @@ def prometheus(tmp_path: Path, outage_exporter: int) -> Iterator[str]:
     }
     config_path = tmp_path / "prometheus.yml"
     config_path.write_text(yaml.safe_dump(config))
-    log = (tmp_path / "prometheus.log").open("w")
-    process = subprocess.Popen(
-        [
-            "/usr/bin/prometheus",
-            f"--config.file={config_path}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp_path / "prometheus.log"
+    log = log_path.open("wb")
+
+    def spawn(port: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                "/usr/bin/prometheus",
+                f"--config.file={config_path}",
+                f"--storage.tsdb.path={tmp_path / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    process, port = start_on_free_port(
+        spawn, lambda port: answers(f"http://127.0.0.1:{port}/-/ready"), log_path,
+        what="Prometheus",
+    )  # fmt: skip
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -117,19 +119,17 @@ def alerts(base_url: str) -> list[dict[str, Any]]:
 
 
 def test_total_outage_fires_the_page(prometheus: str, tmp_path: Path) -> None:
-    started = time.monotonic()
-    firing: list[dict[str, Any]] = []
-    while time.monotonic() - started < DEADLINE_S:
+    def page_firing() -> list[dict[str, Any]]:
         firing = [a for a in alerts(prometheus) if a["state"] == "firing"]
-        if any(
-            a["labels"]["alertname"] == PAGE_ALERT and a["labels"]["severity"] == "page"
-            for a in firing
-        ):
-            break
-        time.sleep(1)
-    else:
-        log = (tmp_path / "prometheus.log").read_text()[-2000:]
-        pytest.fail(f"no firing page after {DEADLINE_S}s; firing: {firing}\n{log}")
+        pages = [
+            a for a in firing
+            if a["labels"]["alertname"] == PAGE_ALERT and a["labels"]["severity"] == "page"
+        ]  # fmt: skip
+        return firing if pages else []
+
+    firing = wait_until(
+        page_firing, within=DEADLINE_S, interval=1, what=f"{PAGE_ALERT} firing as a page"
+    )
     page = next(a for a in firing if a["labels"]["severity"] == "page")
     assert page["labels"]["slo_name"] == "browse-availability"
     assert page["labels"]["service"] == "gateway"

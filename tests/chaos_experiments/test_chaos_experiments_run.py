@@ -20,6 +20,8 @@ from harness.platform.control import ControlClient
 from harness.platform.supervisor import Platform
 from harness.platform.topology import SERVICES
 
+pytestmark = pytest.mark.slow  # starts servers
+
 LOCAL = [catalog.experiment_name(p) for p in catalog.experiment_files("local")]
 
 
@@ -85,9 +87,10 @@ def test_chaos_experiment_runs_and_rolls_back(
 ) -> None:
     result = runner.run(name, endpoints)
 
-    assert result.status == "completed", result.failed_activities
-    assert result.steady_state_before is True
-    assert result.steady_state_after is True, f"deviated; journal {result.journal_path}"
+    failures = f"{result.failed_activities}; journal {result.journal_path}"
+    assert result.status == "completed", failures
+    assert result.steady_state_before is True, failures
+    assert result.steady_state_after is True, failures
     assert result.rollbacks_succeeded
     assert result.succeeded
     assert result.fault_started_at is not None and result.fault_ended_at is not None

@@ -5,6 +5,7 @@ rule left on the product service."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ import yaml
 from chaos_experiments import runner
 from chaos_experiments.extension.probes import wait_until_recovered
 from harness.platform.supervisor import Platform
+
+pytestmark = pytest.mark.slow  # starts servers
 
 EXTENSION = "chaos_experiments.extension"
 SIGINT_SELF = {"type": "process", "path": "kill", "arguments": f"-INT {os.getpid()}"}
@@ -88,7 +91,11 @@ def test_chaos_failing_method_still_rolls_back(
     }
     result = runner.run(experiment(tmp_path, "failing-method", [INJECT, failing]), endpoints)
 
-    assert result.failed_activities == ["kill-a-component-that-does-not-exist"]
+    (failure,) = result.failed_activities
+    assert failure.startswith("kill-a-component-that-does-not-exist: "), failure
+    assert "no-such-component" in failure  # why it failed, from the activity's exception
+    journal = json.loads(result.journal_path.read_text())
+    assert journal["failed_activities"] == result.failed_activities
     assert not result.succeeded
     assert result.rollbacks_succeeded
     assert result.fault_started_at is not None and result.fault_ended_at is not None

@@ -4,7 +4,6 @@ distributed mode runs a master with two workers. Locust runs as a subprocess onl
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,20 @@ import pytest
 from harness.platform.supervisor import Platform
 from load_scenarios.runner import LoadPlan, LoadResult, start_load
 from load_scenarios.thresholds import THRESHOLD_EXIT_CODE, Limits
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
 
 def run(plan: LoadPlan, out_dir: Path) -> LoadResult:
     handle = start_load(plan, out_dir)
-    lines = []
-    while handle.running:
-        time.sleep(2)
-        lines.append(handle.summary_line())
+    lines: list[str | None] = []
+
+    def finished() -> bool:
+        lines.append(handle.summary_line())  # sampled while it runs
+        return not handle.running
+
+    wait_until(finished, within=plan.duration_s + 60, interval=1, what="the load run ending")
     result = handle.wait(timeout=60)
     assert any(line and "rps=" in line for line in lines), "no live summary while running"
     return result

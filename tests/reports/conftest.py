@@ -5,10 +5,8 @@ recorded Prometheus answers (tests/reports/data/) for the fast scorer tests."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +16,10 @@ import pytest
 from reports.record import GameRecord
 from reports.source import ReplaySource
 from tests.reports import synthetic
+from tests.waiting import answers, start_on_free_port
 
 DATA = Path(__file__).parent / "data"
 POLICY = Path(__file__).resolve().parents[2] / "slo" / "policy.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -62,30 +55,27 @@ def backfilled_prometheus(
         capture_output=True,
     )
     (root / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            "prometheus",
-            f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={root / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=(root / "prometheus.log").open("w"),
-    )
+    log_path = root / "prometheus.log"
+    log = log_path.open("wb")
+
+    def spawn(port: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={root / 'prometheus.yml'}",
+                f"--storage.tsdb.path={root / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+    process, port = start_on_free_port(
+        spawn, lambda port: answers(f"http://127.0.0.1:{port}/-/ready"), log_path,
+        what="backfilled Prometheus",
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, (root / "prometheus.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "Prometheus did not become ready"
-            time.sleep(0.2)
         synthetic.write_alert_log(t0, root / "alerts.jsonl")
         yield BackfilledPrometheus(url=url, t0=t0, alerts_log=root / "alerts.jsonl")
     finally:

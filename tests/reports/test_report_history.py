@@ -42,6 +42,7 @@ def test_index_lists_newest_first_and_finds_the_last_pass(
     assert json.loads((runs / "index.json").read_text())["runs"][0]["path"] == "a-pass"
 
 
+@pytest.mark.slow  # a backfilled Prometheus
 def test_score_then_list_show_and_gate(
     backfilled_prometheus: BackfilledPrometheus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,8 @@ from reports.scoring import score_game
 from reports.source import PrometheusSource, RecordingSource
 from tests.reports.conftest import DATA, POLICY, BackfilledPrometheus
 
+pytestmark = pytest.mark.slow  # starts servers
+
 
 def test_scores_the_synthetic_game_from_a_real_prometheus(
     backfilled_prometheus: BackfilledPrometheus,

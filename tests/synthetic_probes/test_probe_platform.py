@@ -6,32 +6,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import yaml
 
 from harness.platform.control import ControlClient
-from harness.platform.processes import free_ports
 from harness.platform.supervisor import Platform
 from synthetic_probes.runner import run_journey_once
 from synthetic_probes.settings import DEFAULT_JOURNEYS_DIR
+from tests.waiting import answers, start_on_free_port, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def eventually(condition: Callable[[], Any], within: float, step: float = 0.5) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            assert value, f"not true within {within}s"
-            return value
-        time.sleep(step)
 
 
 def sample(metrics_text: str, name: str, **labels: str) -> float | None:
@@ -50,28 +38,25 @@ def fast_checkout_runner(local_platform: Platform, tmp_path: Path) -> Iterator[s
     journey |= {"interval_seconds": 2, "timeout_seconds": 10}
     journey["steps"][-1]["until"]["within_seconds"] = 8
     (tmp_path / "checkout.yaml").write_text(yaml.safe_dump(journey))
-    (port,) = free_ports(1)
-    env = {
-        **os.environ,
-        "PROBES_PORT": str(port),
-        "PROBES_GATEWAY_URL": local_platform.url("gateway"),
-        "PROBES_JOURNEYS_DIR": str(tmp_path),
-    }
-    log = (tmp_path / "runner.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "synthetic_probes"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "runner.log"
+    log = log_path.open("wb")
+
+    def spawn(port: int) -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            "PROBES_PORT": str(port),
+            "PROBES_GATEWAY_URL": local_platform.url("gateway"),
+            "PROBES_JOURNEYS_DIR": str(tmp_path),
+        }
+        command = [sys.executable, "-m", "synthetic_probes"]
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    process, port = start_on_free_port(
+        spawn, lambda port: answers(f"http://127.0.0.1:{port}/readyz"), log_path,
+        what="second probe runner",
+    )  # fmt: skip
     try:
-
-        def ready() -> bool:
-            try:
-                return httpx.get(f"{url}/readyz").status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        eventually(ready, within=30)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)
@@ -86,7 +71,7 @@ def test_platform_probe_runner_exports_journey_metrics(local_platform: Platform)
         text = httpx.get(f"{url}/metrics").text
         return text if sample(text, "probe_success", journey="browse") == 1 else None
 
-    text = eventually(browsed, within=40)
+    text = wait_until(browsed, within=40, what="a successful browse journey in the metrics")
     assert sample(text, "probe_runs_total", journey="browse", result="success")
     assert sample(text, "probe_duration_seconds_count", journey="browse", step="view-product")
     assert sample(text, "probe_runs_total", journey="checkout", result="failure") is not None
@@ -105,33 +90,36 @@ def test_checkout_fails_while_order_service_is_stopped(
     def metrics() -> str:
         return httpx.get(f"{fast_checkout_runner}/metrics").text
 
-    eventually(lambda: sample(metrics(), "probe_success", journey="checkout") == 1, within=30)
+    def checkout_succeeds() -> bool:
+        return sample(metrics(), "probe_success", journey="checkout") == 1
+
+    wait_until(checkout_succeeds, within=30, what="a successful checkout journey")
     control.stop("order-service")
     try:
         result = run_journey_once("checkout", local_platform.url("gateway"))
         assert not result.ok
         failure = result.failure
-        assert failure is not None and failure.name == "place-order"
+        assert failure is not None and failure.name == "place-order", result.steps
         assert failure.reason == "http_status" and failure.status is not None
         assert failure.status >= 500
 
-        def failing() -> str | None:
+        # A journey already past place-order when the service stopped fails at a later
+        # step (its wait for CONFIRMED): wait for a run that started after the stop.
+        def failed_at_place_order() -> str | None:
             text = metrics()
-            return text if sample(text, "probe_success", journey="checkout") == 0 else None
+            info = sample(
+                text, "probe_last_failure_info",
+                journey="checkout", step="place-order", reason="http_status",
+            )  # fmt: skip
+            return text if info == 1 else None
 
-        text = eventually(failing, within=30)
+        text = wait_until(
+            failed_at_place_order, within=30,
+            what="probe_last_failure_info{step=place-order, reason=http_status} == 1",
+        )  # fmt: skip
+        assert sample(text, "probe_success", journey="checkout") == 0
         assert sample(text, "probe_runs_total", journey="checkout", result="failure")
-        assert (
-            sample(
-                text,
-                "probe_last_failure_info",
-                journey="checkout",
-                step="place-order",
-                reason="http_status",
-            )
-            == 1
-        )
     finally:
         control.start("order-service")
     assert control.component("order-service")["ready"]
-    eventually(lambda: sample(metrics(), "probe_success", journey="checkout") == 1, within=45)
+    wait_until(checkout_succeeds, within=45, what="checkout succeeding again after the restart")

@@ -16,7 +16,7 @@ import pytest
 
 GAME_TIMEOUT_S = 12 * 60
 # Each test plays a whole game (about 3.5 minutes with the platform's start and stop).
-pytestmark = pytest.mark.timeout(GAME_TIMEOUT_S + 60)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(GAME_TIMEOUT_S + 60)]
 
 
 def play(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:

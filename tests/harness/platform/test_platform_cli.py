@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from harness.platform.processes import pid_alive, port_in_use
+from tests.waiting import holds_for, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -48,18 +49,20 @@ def start_foreground(state: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def wait_ready(state: Path, process: subprocess.Popen[str], within: float = 60) -> Path:
-    deadline = time.monotonic() + within
     marker = state / "runs" / "latest" / "ready"
-    while time.monotonic() < deadline:
-        if marker.exists():
-            return marker.parent.resolve()
+
+    def ready() -> bool:
         if process.poll() is not None:
-            pytest.fail(
-                f"harness up exited early:\n{process.stdout.read() if process.stdout else ''}"
-            )
-        time.sleep(0.1)
-    process.kill()
-    pytest.fail("platform not ready in time")
+            output = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"harness up exited early:\n{output}")
+        return marker.exists()
+
+    try:
+        wait_until(ready, within=within, what="harness up writing its ready marker")
+    except AssertionError:
+        process.kill()
+        raise
+    return marker.parent.resolve()
 
 
 def component_pids_and_ports(run_dir: Path) -> tuple[list[int], list[int]]:
@@ -77,14 +80,14 @@ def component_pids_and_ports(run_dir: Path) -> tuple[list[int], list[int]]:
 
 
 def assert_all_gone(pids: list[int], ports: list[int], within: float = 10) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        alive = [pid for pid in pids if pid_alive(pid)]
-        busy = [port for port in ports if port_in_use(port)]
-        if not alive and not busy:
-            return
-        time.sleep(0.1)
-    pytest.fail(f"left behind: pids {alive}, ports {busy}")
+    def left_behind() -> tuple[list[int], list[int]]:
+        return [pid for pid in pids if pid_alive(pid)], [p for p in ports if port_in_use(p)]
+
+    try:
+        wait_until(lambda: left_behind() == ([], []), within=within, what="children gone")
+    except AssertionError:
+        pids_left, ports_left = left_behind()
+        pytest.fail(f"left behind after {within:g}s: pids {pids_left}, ports {ports_left}")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -118,8 +121,10 @@ def test_up_refuses_a_taken_port_in_one_line(tmp_path):
         result = harness("up", "--port-base", str(base), state=tmp_path)
     assert result.returncode == 2
     error_lines = result.stderr.strip().splitlines()
-    assert error_lines[-1].startswith("harness up: error: port ")
-    assert f"{base} (gateway) already in use" in error_lines[-1]
+    # Other ports of the range may be taken too (the machine is shared): each is named.
+    taken = r"ports? \d+ \(\S+\)(, \d+ \(\S+\))* (is|are) already in use;"
+    assert re.match("harness up: error: " + taken, error_lines[-1]), error_lines[-1]
+    assert f" {base} (gateway)" in error_lines[-1]
     assert "Traceback" not in result.stderr
 
 
@@ -149,12 +154,14 @@ def test_detached_platform_status_kill_stop_start_logs_and_down(tmp_path):
 
         stopped = harness("stop", "product-service", state=tmp_path)
         assert stopped.returncode == 0 and "stopped" in stopped.stdout
-        time.sleep(1.0)  # the restart policy must leave a stopped component alone
-        rows = {
-            r["name"]: r for r in json.loads(harness("status", "--json", state=tmp_path).stdout)
-        }
-        assert (
-            rows["product-service"]["state"] == "stopped" and rows["product-service"]["pid"] is None
+        # The restart policy must leave a stopped component alone.
+        holds_for(
+            lambda: (
+                (row := _status(tmp_path)["product-service"])["state"] == "stopped"
+                and row["pid"] is None
+            ),
+            seconds=1.5,
+            what="product-service staying stopped",
         )
         started = harness("start", "product-service", state=tmp_path)
         assert started.returncode == 0 and "ready" in started.stdout
@@ -174,16 +181,18 @@ def test_detached_platform_status_kill_stop_start_logs_and_down(tmp_path):
     assert again.returncode == 2 and "no platform running" in again.stderr
 
 
+def _status(state: Path) -> dict:
+    result = harness("status", "--json", state=state)
+    return {row["name"]: row for row in json.loads(result.stdout or "[]")}
+
+
 def _wait_for(state: Path, condition, within: float = 45) -> dict:
-    deadline = time.monotonic() + within
-    rows: dict = {}
-    while time.monotonic() < deadline:
-        result = harness("status", "--json", state=state)
-        rows = {row["name"]: row for row in json.loads(result.stdout or "[]")}
-        if rows and condition(rows):
-            return rows
-        time.sleep(0.5)
-    pytest.fail(f"condition not reached; last status: {json.dumps(rows, indent=1)}")
+    return wait_until(
+        lambda: (rows := _status(state)) and condition(rows) and rows,
+        within=within,
+        interval=0.5,
+        what="the expected `harness status`",
+    )
 
 
 def test_control_api_requires_the_token(tmp_path):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,6 +12,7 @@ import pytest
 from harness.platform.control import ControlClient, ControlError
 from harness.platform.seed import demo_products, seed
 from harness.platform.supervisor import Platform
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -21,17 +20,6 @@ EVERY_COMPONENT = {
     "postgres", "kafka", "gateway", "user-service", "product-service", "order-service",
     "payment-service", "payment-provider", "prometheus", "alertmanager",
 }  # fmt: skip
-
-
-def eventually(condition: Callable[[], Any], within: float = 30.0, step: float = 0.25) -> Any:
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(step)
-    pytest.fail(f"condition not met within {within}s; last value: {last!r}")
 
 
 def test_every_component_is_ready(control: ControlClient):
@@ -50,30 +38,36 @@ def test_prometheus_scrapes_every_target_healthy(local_platform: Platform):
         jobs = {t["labels"]["job"]: t["health"] for t in targets}
         return set(jobs) if set(jobs) >= expected and set(jobs.values()) == {"up"} else None
 
-    eventually(healthy_jobs, within=30)
+    wait_until(healthy_jobs, within=30, what="every scrape target healthy")
 
     def up_everywhere() -> bool:
         result = httpx.get(f"{prometheus}/api/v1/query", params={"query": "up"}).json()
         values = {s["metric"]["job"]: s["value"][1] for s in result["data"]["result"]}
         return set(values) >= expected and set(values.values()) == {"1"}
 
-    eventually(up_everywhere, within=15)
+    wait_until(up_everywhere, within=15, what="up == 1 for every job")
 
 
 def test_killed_service_is_restarted_and_counted(local_platform: Platform, control: ControlClient):
     before = control.component("payment-provider")
     control.kill("payment-provider")
-    after = eventually(
+    restarted = before["restarts"] + 1  # the platform is shared: count from here
+    after = wait_until(
         lambda: (
             row
-            if (row := control.component("payment-provider"))["ready"] and row["restarts"] == 1
+            if (row := control.component("payment-provider"))["ready"]
+            and row["restarts"] == restarted
             else None
-        )
+        ),
+        within=30,
+        what="payment-provider restarted once and ready",
     )
     assert after["pid"] != before["pid"]
     assert httpx.get(local_platform.url("payment-provider") + "/readyz").status_code == 200
     metrics = httpx.get(local_platform.control_url + "/metrics").text
-    assert 'harness_component_restarts_total{component="payment-provider"} 1.0' in metrics
+    assert (
+        f'harness_component_restarts_total{{component="payment-provider"}} {restarted}.0' in metrics
+    )
     assert 'harness_component_up{component="payment-provider"} 1.0' in metrics
     topology = json.loads((local_platform.run_dir / "topology.json").read_text())
     pids = {c["name"]: c["pid"] for c in topology["components"]}
@@ -110,7 +104,7 @@ def test_alert_sent_to_alertmanager_reaches_the_harness_receiver(
     def received() -> list[dict[str, Any]]:
         return [a for a in control.alerts() if a["labels"].get("alertname") == marker]
 
-    records = eventually(received, within=40, step=0.5)
+    records = wait_until(received, within=40, interval=0.5, what=f"{marker} at the receiver")
     assert records[0]["status"] == "firing"
     assert records[0]["labels"]["severity"] == "page"
     lines = (local_platform.run_dir / "alerts.jsonl").read_text().splitlines()

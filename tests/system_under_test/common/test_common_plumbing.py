@@ -8,6 +8,7 @@ import uuid
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from system_under_test.common.auth import JwksVerifier, TokenError
 from system_under_test.common.faults import FaultRegistry, FaultRule
@@ -53,6 +54,31 @@ def test_breaker_opens_after_threshold_then_half_opens_and_closes() -> None:
         breaker.before_call()  # only one trial at a time
     breaker.record_success()
     assert breaker.state is BreakerState.CLOSED
+
+
+def test_breaker_exports_half_open_once_its_reset_timeout_passed() -> None:
+    """An idle breaker must not look open after its peer may be back: the next call is
+    the trial. Recovery checks read this gauge."""
+    clock = FakeClock()
+    breaker = CircuitBreaker("svc", "peer-c", failure_threshold=1, reset_timeout=5, clock=clock)
+
+    def exported() -> float | None:
+        return REGISTRY.get_sample_value(
+            "circuit_breaker_state", {"service": "svc", "peer": "peer-c"}
+        )
+
+    assert exported() == BreakerState.CLOSED
+    breaker.before_call()
+    breaker.record_failure()
+    assert exported() == BreakerState.OPEN
+    clock.now += 4.9
+    assert exported() == BreakerState.OPEN
+    clock.now += 0.1
+    assert exported() == BreakerState.HALF_OPEN
+    assert breaker.state is BreakerState.OPEN  # nothing moved it yet
+    breaker.before_call()
+    breaker.record_success()
+    assert exported() == BreakerState.CLOSED
 
 
 def test_breaker_reopens_when_the_trial_fails_and_forgets_abandoned_trials() -> None:

@@ -21,6 +21,8 @@ from gateway_stand_ins import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+pytestmark = pytest.mark.slow  # starts servers
+
 PROBLEM = "application/problem+json"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import httpx
+
+from tests.waiting import wait_until
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password"
@@ -65,12 +66,16 @@ class Shop:
         )
 
     def wait_terminal(self, token: str, order_id: str, timeout: float = 60) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
+        """The order once CONFIRMED or CANCELLED; fails the test if still PENDING."""
+
+        def terminal() -> dict[str, Any] | None:
             order: dict[str, Any] = self.http.get(f"/orders/{order_id}", headers=auth(token)).json()
-            if order["status"] != "PENDING" or time.monotonic() > deadline:
-                return order
-            time.sleep(0.2)
+            return order if order["status"] != "PENDING" else None
+
+        found: dict[str, Any] = wait_until(
+            terminal, within=timeout, what=f"order {order_id} reaching a terminal state"
+        )
+        return found
 
     def stock(self, product_id: str) -> int:
         level: int = self.http.get(f"/products/{product_id}/stock").json()["stock"]

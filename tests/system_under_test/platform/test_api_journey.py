@@ -17,6 +17,9 @@ from shop import Shop, auth, metric_value
 from harness.audit import database_urls_from_topology
 from harness.platform.control import ControlClient
 from harness.platform.supervisor import Platform
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # starts servers
 
 
 def assert_problem(response, status: int) -> dict:
@@ -229,13 +232,13 @@ def test_trace_id_and_metrics_follow_one_request(shop: Shop, local_platform: Pla
                 lines.append(entry)
         return lines
 
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+    def both_logged() -> tuple[list[dict], list[dict]] | None:
         gateway, order = log_lines("gateway"), log_lines("order-service")
-        if gateway and order:
-            break
-        time.sleep(0.2)
-    assert gateway and order, "both services log the request"
+        return (gateway, order) if gateway and order else None
+
+    gateway, order = wait_until(
+        both_logged, within=5, what="the gateway and order-service both logging the request"
+    )
     trace_ids = {e["trace_id"] for e in gateway + order}
     assert len(trace_ids) == 1 and len(trace_ids.pop()) == 32
 

@@ -10,12 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from shop import Shop, auth, metric_value
 
 from harness.audit import database_urls_from_topology, format_report, run_audit
 from harness.platform.control import ControlClient
 from harness.platform.supervisor import Platform
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # starts servers
 
 ADMIN_HEADERS = {"X-Admin-Token": "dev-admin-token"}
 
@@ -74,10 +78,7 @@ def test_customer_cancel_while_pending_compensates(
     control.stop("payment-service")
     try:
         order = shop.place_order(token, [(product["id"], 2)]).json()
-        deadline = time.monotonic() + 20
-        while shop.stock(product["id"]) != 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert shop.stock(product["id"]) == 2, "stock reserved"
+        wait_until(lambda: shop.stock(product["id"]) == 2, within=20, what="2 of 4 units reserved")
         cancelled = shop.http.post(f"/orders/{order['id']}/cancel", headers=auth(token))
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "CANCELLED"
         again = shop.http.post(f"/orders/{order['id']}/cancel", headers=auth(token))
@@ -105,16 +106,14 @@ def test_orders_survive_a_broker_outage(
     try:
         placed = [shop.place_order(token, [(product["id"], 1)]) for _ in range(8)]
         assert [r.status_code for r in placed] == [202] * 8
-        deadline = time.monotonic() + 15
-        pending = 0.0
-        while time.monotonic() < deadline:
-            pending = metric_value(
+        wait_until(
+            lambda: metric_value(
                 metrics_of(local_platform, "order-service"), "outbox_pending_events"
-            )
-            if pending >= 8:
-                break
-            time.sleep(0.5)
-        assert pending >= 8, "the outbox holds the events while the broker is away"
+            ) >= 8,
+            within=15,
+            interval=0.5,
+            what="the outbox holding 8 events while the broker is away",
+        )  # fmt: skip
     finally:
         control.resume("kafka")
     for response in placed:
@@ -172,16 +171,20 @@ def test_the_same_event_twice_has_one_effect(shop: Shop, local_platform: Platfor
     )
     raw = json.dumps(body).encode()
     _produce(bootstrap(local_platform), "orders", [(order["id"].encode(), raw)] * 2)
-    deadline = time.monotonic() + 20
-    duplicates = duplicates_before
-    while duplicates < duplicates_before + 2 and time.monotonic() < deadline:
-        time.sleep(0.3)
-        duplicates = metric_value(
+
+    def duplicates() -> float:
+        return metric_value(
             metrics_of(local_platform, "product-service"),
             "events_consumed_total",
             result="duplicate",
         )
-    assert duplicates == duplicates_before + 2
+
+    wait_until(
+        lambda: duplicates() >= duplicates_before + 2,
+        within=20,
+        what="two more events_consumed_total{result=duplicate}",
+    )
+    assert duplicates() == duplicates_before + 2
     assert shop.stock(product["id"]) == 3
     audit_passes(local_platform)
 
