@@ -50,38 +50,22 @@ def generate_check(session: nox.Session) -> None:
     session.run(PY, "-m", "harness", "generate", "--check")
 
 
-def _pytest_env() -> dict[str, str]:
-    """pytest's temporary directories under a root of this checkout's own: pytest prunes
-    old session directories under its root, so two checkouts testing at once on one
-    machine would otherwise delete each other's platforms mid-run."""
-    import hashlib
-    import tempfile
-    from pathlib import Path
-
-    checkout = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:10]
-    root = Path(tempfile.gettempdir()) / f"harness-tests-{checkout}"
-    root.mkdir(exist_ok=True)
-    return {"PYTEST_DEBUG_TEMPROOT": str(root)}
-
-
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every test, the slow ones (real platform, Prometheus, game days) included."""
-    session.run(PY, "-m", "pytest", *session.posargs, env=_pytest_env())
+    session.run(PY, "-m", "pytest", *session.posargs)
 
 
 @nox.session
 def fast(session: nox.Session) -> None:
     """The inner loop: every test that starts no server, on both cores."""
-    session.run(
-        PY, "-m", "pytest", "-m", "not slow", "-n", "2", *session.posargs, env=_pytest_env()
-    )
+    session.run(PY, "-m", "pytest", "-m", "not slow", "-n", "2", *session.posargs)
 
 
 @nox.session
 def chaos(session: nox.Session) -> None:
     """Every local chaos experiment end to end against a real platform."""
-    session.run(PY, "-m", "pytest", "tests/chaos_experiments", *session.posargs, env=_pytest_env())
+    session.run(PY, "-m", "pytest", "tests/chaos_experiments", *session.posargs)
 
 
 @nox.session

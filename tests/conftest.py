@@ -8,11 +8,24 @@ without the marker is refused at collection, so the fast tier stays server-free.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from harness.platform.testing import control, local_platform
 
 __all__ = ["control", "local_platform"]
+
+# pytest keeps its last few session directories under one root per user and prunes the
+# older ones: two checkouts testing on one machine would delete each other's running
+# platforms. Each checkout gets its own root (read lazily by pytest, so set here).
+_CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parents[1]).encode()).hexdigest()[:10]
+_ROOT = Path(tempfile.gettempdir()) / f"harness-tests-{_CHECKOUT}"
+_ROOT.mkdir(exist_ok=True)
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(_ROOT))
 
 SERVER_FIXTURES = frozenset(
     {"local_platform", "control", "shop", "backfilled_prometheus", "gateway", "prometheus"}
