@@ -71,8 +71,12 @@ SYMPTOMS: tuple[Symptom, ...] = (
     Symptom(
         name="CircuitBreakerOpen",
         severity="ticket",
-        expr="max by (service, peer) (circuit_breaker_state) == 2",
+        # Open at some point in every window: an open breaker lets one trial call through
+        # after its reset timeout (half-open, 1) and reopens when it fails, so a breaker
+        # held open by a dead peer flickers between 2 and 1 between scrapes.
+        expr="max by (service, peer) (max_over_time(circuit_breaker_state[{window}])) == 2",
         for_seconds=60,
+        window_seconds=60,
         summary="{{ $labels.service }} has opened its circuit breaker to {{ $labels.peer }}",
         description="Calls from {{ $labels.service }} to {{ $labels.peer }} fail fast because "
         "the peer kept failing.",

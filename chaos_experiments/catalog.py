@@ -1,8 +1,15 @@
 """The experiments shipped in this folder: find, load, validate, read their metadata.
 
 Metadata the game day scores with lives in the experiment's ``extensions`` entry named
-``harness``: ``expected_alerts`` (alert names from alerts/generated/) and
-``max_recovery_seconds``.
+``harness``:
+
+- ``impact``: the SLOs (``service/name``) its fault may burn. Every other SLO is judged
+  through the fault as in the steady state: burning one is a failure (blast radius);
+- ``expected_alerts``: alert names (alerts/generated/) that must notify;
+- ``max_recovery_seconds``: the bound on the recovery of the SLOs the fault hits;
+- ``confirmation``: how to see that the fault took effect: a PromQL ``query`` with a
+  ``{window}`` placeholder (the fault window) whose value is above 0 when it did, and a
+  ``description``.
 """
 
 from __future__ import annotations
@@ -27,9 +34,17 @@ class ExperimentError(Exception):
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    query: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Metadata:
     expected_alerts: tuple[str, ...]
     max_recovery_seconds: float
+    impact: tuple[str, ...] = ()
+    confirmation: Confirmation | None = None
 
 
 def experiment_files(target: str = "local") -> list[Path]:
@@ -77,7 +92,32 @@ def metadata(experiment: dict[str, Any], path: Path) -> Metadata:
     recovery = extension.get("max_recovery_seconds")
     if isinstance(recovery, bool) or not isinstance(recovery, int | float) or recovery <= 0:
         raise ExperimentError(f"{path}: extensions.harness.max_recovery_seconds: a number > 0")
-    return Metadata(tuple(alerts), float(recovery))
+    impact = extension.get("impact")
+    if not isinstance(impact, list) or not all(
+        isinstance(slug, str) and slug.count("/") == 1 for slug in impact
+    ):
+        raise ExperimentError(
+            f"{path}: extensions.harness.impact: a list of SLOs as service/name "
+            "(an empty list when the fault must burn no SLO)"
+        )
+    return Metadata(tuple(alerts), float(recovery), tuple(impact), _confirmation(extension, path))
+
+
+def _confirmation(extension: dict[str, Any], path: Path) -> Confirmation | None:
+    found = extension.get("confirmation")
+    if found is None:
+        return None
+    if (
+        not isinstance(found, dict)
+        or not isinstance(found.get("query"), str)
+        or "{window}" not in found["query"]
+        or not isinstance(found.get("description"), str)
+    ):
+        raise ExperimentError(
+            f"{path}: extensions.harness.confirmation: a mapping with a PromQL 'query' that "
+            "uses {window} and a 'description'"
+        )
+    return Confirmation(found["query"], found["description"])
 
 
 def _quietly(check: Any, experiment: dict[str, Any]) -> None:

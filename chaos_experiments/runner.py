@@ -19,7 +19,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -115,6 +115,8 @@ class ChaosResult:
     max_recovery_seconds: float
     journal_path: Path
     failed_activities: list[str] = field(default_factory=list)
+    impact: list[str] = field(default_factory=list)
+    confirmation: catalog.Confirmation | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -132,6 +134,14 @@ class ChaosResult:
         return document
 
 
+class ChaosInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the run; its rollbacks ran. Carries the run's result."""
+
+    def __init__(self, result: ChaosResult) -> None:
+        super().__init__(f"experiment {result.experiment} interrupted")
+        self.result = result
+
+
 class FaultWindow(RunEventHandler):
     """Follows the run's activities to switch the chaos gauge and time the fault."""
 
@@ -142,6 +152,7 @@ class FaultWindow(RunEventHandler):
         self.ended_at: float | None = None
         self.in_method = False
         self.deferred_interrupt = False
+        self.interrupted_by_signal = False  # chaoslib turned SIGINT/SIGTERM into a stop
         self._previous_sigint: Any = None
         self._lock = threading.Lock()
 
@@ -185,6 +196,10 @@ class FaultWindow(RunEventHandler):
         self, experiment: dict[str, Any], state: dict[str, Any], journal: dict[str, Any]
     ) -> None:
         self.progress(f"steady state after: {_met(state)}")
+
+    def interrupted(self, experiment: dict[str, Any], journal: dict[str, Any]) -> None:
+        self.interrupted_by_signal = True
+        self.progress("interrupted: rolling back")
 
     def start_rollbacks(self, experiment: dict[str, Any]) -> None:
         self.progress("rollbacks")
@@ -233,14 +248,15 @@ def run(
     say(f"experiment {name}: {experiment['title']}")
     started = time.time()
     try:
-        journal: dict[str, Any] = _quiet_chaoslib(
-            lambda: run_experiment(
-                experiment,
-                settings=SETTINGS,
-                strategy=Strategy.DEFAULT,
-                event_handlers=[window],
+        with _noting_ctrl_c(window):
+            journal: dict[str, Any] = _quiet_chaoslib(
+                lambda: run_experiment(
+                    experiment,
+                    settings=SETTINGS,
+                    strategy=Strategy.DEFAULT,
+                    event_handlers=[window],
+                )
             )
-        )
     finally:
         with contextlib.suppress(httpx.HTTPError):  # the platform itself may be gone
             window.lift()
@@ -253,9 +269,28 @@ def run(
         f"status {result.status}, deviated {str(result.deviated).lower()}, "
         f"rollbacks {'ok' if result.rollbacks_succeeded else 'FAILED'}; journal {journal_path}"
     )
-    if window.deferred_interrupt:
-        raise KeyboardInterrupt
+    if window.deferred_interrupt or window.interrupted_by_signal:
+        raise ChaosInterrupted(result)
     return result
+
+
+@contextlib.contextmanager
+def _noting_ctrl_c(window: FaultWindow) -> Iterator[None]:
+    """Ctrl-C still interrupts the run as usual (chaoslib rolls back), and is noted, so
+    the caller learns the operator asked to stop: a safeguard's interruption is not."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        window.interrupted_by_signal = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _result(
@@ -283,6 +318,8 @@ def _result(
         fault_ended_at=window.ended_at,
         expected_alerts=list(meta.expected_alerts),
         max_recovery_seconds=meta.max_recovery_seconds,
+        impact=list(meta.impact),
+        confirmation=meta.confirmation,
         journal_path=journal_path,
         failed_activities=failed,
     )

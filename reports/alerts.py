@@ -136,10 +136,28 @@ def detect(
     return detections
 
 
-def unexpected_pages(record: GameRecord, notifications: list[Notification]) -> list[Page]:
-    """Firing pages that no round expected at that time: noise. An alert that Alertmanager
+@dataclass(frozen=True)
+class Allowance:
+    """What a round may page with: alert names, and the symptom pages (those of no SLO)
+    of these services. An SLO's burn page is allowed by name only."""
+
+    names: set[str]
+    services: set[str]
+
+    def covers(self, note: Notification) -> bool:
+        if note.alertname in self.names:
+            return True
+        return "slo_name" not in note.labels and note.labels.get("service") in self.services
+
+
+def unexpected_pages(
+    record: GameRecord, notifications: list[Notification], allowed: list[Allowance] | None = None
+) -> list[Page]:
+    """Firing pages that no round allowed at that time: noise. ``allowed`` is, per round,
+    what it may page with (default: its expected alerts). An alert that Alertmanager
     re-sends (same fingerprint and start) counts once."""
     windows = attribution_windows(record)
+    per_round = allowed or [Allowance(set(r.expected_alerts), set()) for r in record.rounds]
     seen: set[tuple[str, str | None]] = set()
     pages = []
     for note in notifications:
@@ -150,8 +168,8 @@ def unexpected_pages(record: GameRecord, notifications: list[Notification]) -> l
             continue
         seen.add(identity)
         expected = any(
-            note.alertname in game_round.expected_alerts and start <= note.received_at <= end
-            for game_round, (start, end) in zip(record.rounds, windows, strict=True)
+            allowance.covers(note) and start <= note.received_at <= end
+            for allowance, (start, end) in zip(per_round, windows, strict=True)
         )
         if not expected:
             pages.append(

@@ -14,8 +14,9 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; color: #fff;
   font-weight: 600; }
 .pass { background: #2e7d32; } .warning { background: #ef6c00; } .fail { background: #c62828; }
-.unavailable { background: #757575; }
+.unavailable { background: #757575; } .inconclusive { background: #6a1b9a; }
 td.status { color: #fff; text-align: center; font-weight: 600; }
+td.impact { background: #fff3e0; }
 table { border-collapse: collapse; margin: 6px 0; }
 div.wide { overflow-x: auto; max-width: 100%; }  /* one column group per round */
 td, th { border: 1px solid #ccc; padding: 3px 8px; }
@@ -145,35 +146,41 @@ def _slo_charts(report: Report, slo: SloResult) -> str:
 def _sli_cells(result: SliResult) -> str:
     if not result.available:
         return '<td colspan="3">unavailable</td>'
+    declared = ' class="impact"' if result.in_impact else ""
+    title = f' title="{escape(result.statistic)}"' if result.statistic else ""
     return (
-        f'<td class="num">{_percent(result.sli)}</td><td '
+        f'<td class="num"{title}>{_percent(result.sli)}</td><td '
         f'class="num">{_number(result.burn_rate)}</td>'
-        f'<td class="num">{_percent(result.budget_burned, 1)}</td>'
+        f'<td class="num"{declared}>{_percent(result.budget_burned, 1)}</td>'
     )
 
 
 def _slo_table(report: Report) -> str:
     head = "".join(
         f'<th colspan="3">{escape(label)}</th>'
-        for label in ["steady", "whole game", *(r.name for r in report.rounds)]
+        for label in ["judged", "steady", "whole game", *(r.name for r in report.rounds)]
     )
-    sub = "<th>SLI</th><th>burn</th><th>budget</th>" * (2 + len(report.rounds))
+    sub = "<th>SLI</th><th>burn</th><th>budget</th>" * (3 + len(report.rounds))
     rows = []
     for slo in report.slos:
         cells = (
-            _sli_cells(slo.steady)
+            _sli_cells(slo.judged)
+            + _sli_cells(slo.steady)
             + _sli_cells(slo.game)
             + "".join(_sli_cells(r) for r in slo.rounds)
         )
         rows.append(
-            f'<tr><td>{escape(slo.slug)}</td><td class="num">{slo.objective:g}%</td>{cells}</tr>'
+            f'<tr><td>{escape(slo.slug)}</td><td class="num">{slo.objective:g}%</td>'
+            f'<td class="num">{slo.judged.events or 0:.0f}</td>{cells}</tr>'
         )
     return (
         '<div class="wide"><table><tr><th rowspan="2">SLO</th><th '
-        f'rowspan="2">objective</th>{head}</tr><tr>{sub}</tr>'
+        f'rowspan="2">objective</th><th rowspan="2">events judged</th>{head}</tr><tr>{sub}</tr>'
         + "".join(rows)
-        + '</table></div><p class="meta">budget: share of the period\'s error budget burned '
-        "(period scaled to the game profile).</p>"
+        + '</table></div><p class="meta">judged: the game minus the fault windows of the '
+        "rounds that declared the SLO in their impact. budget: share of the period's error "
+        "budget burned (period scaled to the game profile); shaded: inside the round's "
+        "declared impact. Hover an SLI for its binomial test.</p>"
     )
 
 
@@ -196,10 +203,19 @@ def _rounds_table(report: Report) -> str:
         rec = r.recovery
         if not rec.available:
             recovery = "unavailable"
+        elif not rec.slos:
+            recovery = "no SLO hit"
         elif rec.recovered and rec.recovery_s is not None:
-            recovery = f"{rec.recovery_s:.0f} s (max {rec.max_recovery_s:g} s)"
+            recovery = f"{rec.recovery_s:.0f} s (max {rec.max_recovery_s:g} s): " + escape(
+                ", ".join(s.slug for s in rec.by_slo)
+            )
         else:
             recovery = f"not recovered (max {rec.max_recovery_s:g} s)"
+        confirmation = (
+            f"{escape(r.confirmation.status)}"
+            f'<br><span class="meta">{escape(r.confirmation.detail)}</span>'
+        )
+        impact = escape(", ".join(r.impact)) or "none"
         fault = (
             f"{clock(r.fault_started_at)}-{clock(r.fault_ended_at or r.ended_at)}"
             if r.fault_started_at is not None
@@ -207,11 +223,12 @@ def _rounds_table(report: Report) -> str:
         )
         rows.append(
             f"<tr><td>{escape(r.name)}</td><td>{escape(r.experiment)}</td><td>{escape(r.chaos_status)}"
-            f"{' (deviated)' if r.deviated else ''}</td><td>{fault}</td><td>{alerts}</td>"
-            f"<td>{recovery}</td></tr>"
+            f"{' (deviated)' if r.deviated else ''}</td><td>{fault}</td><td>{confirmation}</td>"
+            f"<td>{impact}</td><td>{alerts}</td><td>{recovery}</td></tr>"
         )
     return (
         "<table><tr><th>round</th><th>experiment</th><th>chaos</th><th>fault</th>"
+        "<th>fault confirmed</th><th>declared impact</th>"
         "<th>alerts: time to detect (cross-check with ALERTS)</th><th>recovery</th></tr>"
         + "".join(rows)
         + "</table>"
@@ -221,7 +238,9 @@ def _rounds_table(report: Report) -> str:
 def _objectives_table(evaluation: Evaluation) -> str:
     rows = "".join(
         f"<tr><td>{escape(o.id)}{' <b>(key)</b>' if o.key else ''}</td>{_status_cell(o.status)}"
-        f"<td>{escape(o.display)}</td><td>{escape(o.criterion)}</td>"
+        f"<td>{escape(o.display)}"
+        + (f'<br><span class="meta">{escape(o.statistic)}</span>' if o.statistic else "")
+        + f"</td><td>{escape(o.criterion)}</td>"
         f'<td class="num">{o.score:g} / {o.weight:g}</td></tr>'
         for o in evaluation.objectives
     )
@@ -239,13 +258,17 @@ def _audit(report: Report) -> str:
     rows = "".join(
         f"<tr><td>{escape(str(i.get('name')))}</td>"
         f"{_status_cell('pass' if i.get('passed') else 'fail')}"
-        f"<td>{escape(', '.join(map(str, i.get('offending', [])[:20])) or '-')}</td></tr>"
+        f"<td>{escape(', '.join(map(str, i.get('offending', [])[:20])) or '-')}</td>"
+        f"<td>{escape(', '.join(map(str, (i.get('inherited') or [])[:20])) or '-')}</td></tr>"
         for i in audit.get("invariants", [])
     )
     summary = f"{audit.get('orders_checked', 0)} orders checked" + (
         f"; error: {audit['error']}" if audit.get("error") else ""
     )
-    head = "<tr><th>invariant</th><th>status</th><th>offending</th></tr>"
+    head = (
+        "<tr><th>invariant</th><th>status</th><th>offending (this game)</th>"
+        "<th>inherited (before the game, not judged)</th></tr>"
+    )
     return f"<p>{escape(summary)}</p><table>{head}{rows}</table>"
 
 

@@ -16,11 +16,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from reports.record import LoadSummary, ProbeSummary
 
-REPORT_SCHEMA_VERSION = 1
-SCHEMA_ID = "https://commerce-reliability-harness.example/schemas/report-v1.json"
+REPORT_SCHEMA_VERSION = 2
+SCHEMA_ID = "https://commerce-reliability-harness.example/schemas/report-v2.json"
 
-Status = Literal["pass", "warning", "fail", "unavailable"]
-Verdict = Literal["pass", "warning", "fail"]
+# "inconclusive": measured, but on too little evidence to judge (or a fault that was not
+# confirmed); "unavailable": could not be measured at all (Prometheus gone, no alert log).
+Status = Literal["pass", "warning", "fail", "inconclusive", "unavailable"]
+Verdict = Literal["pass", "warning", "fail", "inconclusive"]
 
 
 class ReportError(Exception):
@@ -44,6 +46,24 @@ class SliResult(BaseModel):
         "(error_ratio x window / (error budget x period))",
     )
     met: bool | None = Field(default=None, description="sli >= objective")
+    in_impact: bool | None = Field(
+        default=None,
+        description="rounds only: whether the round's experiment declared this SLO in its impact",
+    )
+    statistic: str | None = Field(
+        default=None, description="the test behind the judgement, when one was made"
+    )
+    p_value: float | None = None
+    significant: bool | None = Field(
+        default=None, description="error ratio above the budget at the policy's confidence"
+    )
+
+
+class BucketCounts(BaseModel):
+    """Requests per latency bucket over the judged time (for rank tests against a baseline)."""
+
+    le: list[str] = Field(description="upper bounds, fastest first, '+Inf' last")
+    counts: list[float] = Field(description="requests in each bucket (not cumulative)")
 
 
 class SloResult(BaseModel):
@@ -56,8 +76,18 @@ class SloResult(BaseModel):
     error_budget: float = Field(description="1 - objective ratio")
     period_s: float = Field(description="the period budgets are counted against (scaled)")
     game: SliResult
-    steady: SliResult = Field(description="outside the fault windows and their recovery time")
-    rounds: list[SliResult] = Field(default_factory=list, description="one per round, in order")
+    steady: SliResult = Field(description="outside every fault window and its recovery time")
+    judged: SliResult = Field(
+        description="what the objective judges: the whole game minus the fault windows (and "
+        "recovery) of the rounds that declared this SLO in their impact"
+    )
+    rounds: list[SliResult] = Field(
+        default_factory=list,
+        description="one per round, in order: its fault window and recovery allowance",
+    )
+    buckets: BucketCounts | None = Field(
+        default=None, description="latency SLOs: bucket counts over the judged time"
+    )
 
 
 class AlertDetection(BaseModel):
@@ -73,17 +103,36 @@ class AlertDetection(BaseModel):
     cross_check: Literal["agree", "receiver-only", "prometheus-only", "neither", "unavailable"]
 
 
+class SloRecovery(BaseModel):
+    slug: str
+    recovered: bool
+    recovery_s: float | None = Field(
+        default=None, description="fault end -> start of the first rate window within objective"
+    )
+
+
 class RecoveryResult(BaseModel):
     available: bool
     recovered: bool | None = None
     recovery_s: float | None = Field(
-        default=None,
-        description="fault end -> start of the first window in which every recovery SLO "
-        "meets its objective",
+        default=None, description="the slowest recovery among the SLOs the fault hit"
     )
     max_recovery_s: float
     window_s: float
-    slos: list[str] = Field(default_factory=list)
+    slos: list[str] = Field(
+        default_factory=list, description="SLOs the fault hit (above budget during the fault)"
+    )
+    by_slo: list[SloRecovery] = Field(default_factory=list)
+
+
+class FaultConfirmation(BaseModel):
+    """Evidence that a round's fault took effect, from the experiment's declared query."""
+
+    status: Literal["confirmed", "not confirmed", "inconclusive"]
+    description: str = ""
+    query: str | None = None
+    value: float | None = None
+    detail: str = ""
 
 
 class RoundResult(BaseModel):
@@ -97,8 +146,14 @@ class RoundResult(BaseModel):
     deviated: bool
     rollbacks_applied: bool
     journal: str | None = None
+    impact: list[str] = Field(
+        default_factory=list, description="SLOs the experiment declared its fault may burn"
+    )
     alerts: list[AlertDetection] = Field(default_factory=list)
     recovery: RecoveryResult
+    confirmation: FaultConfirmation = Field(
+        default_factory=lambda: FaultConfirmation(status="inconclusive", detail="not measured")
+    )
 
 
 class Page(BaseModel):
@@ -116,6 +171,9 @@ class Series(BaseModel):
     slug: str
     t: list[float]
     error_ratio: list[float | None]
+    events: list[float] = Field(
+        default_factory=list, description="SLI events in the rate window ending at each t"
+    )
 
 
 class AlertSpan(BaseModel):
@@ -135,13 +193,16 @@ class Timeline(BaseModel):
 
 class BaselineComparison(BaseModel):
     run_id: str
-    value: float | None
+    value: float | None = Field(default=None, description="the baseline's value")
     regression: bool
+    statistic: str | None = Field(default=None, description="the test and its result")
 
 
 class Objective(BaseModel):
     id: str
-    kind: Literal["integrity", "slo", "alert", "recovery", "noise", "load", "probes"]
+    kind: Literal[
+        "integrity", "slo", "alert", "recovery", "chaos", "fault", "noise", "load", "probes"
+    ]
     round: str | None = None
     description: str
     value: float | None = None
@@ -151,6 +212,10 @@ class Objective(BaseModel):
     weight: float
     key: bool
     score: float = Field(description="weight on pass, half on warning, 0 otherwise")
+    events: float | None = Field(
+        default=None, description="how many events the judgement rests on, where it counts"
+    )
+    statistic: str | None = Field(default=None, description="the test behind the status")
     baseline: BaselineComparison | None = None
 
 

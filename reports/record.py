@@ -15,6 +15,13 @@ from pydantic import BaseModel, Field
 RECORD_VERSION = 1
 
 
+class ConfirmationQuery(BaseModel):
+    """The experiment's way to see that its fault took effect (chaos_experiments/catalog)."""
+
+    query: str = Field(description="PromQL with a {window} placeholder; above 0: it did")
+    description: str = ""
+
+
 class RoundRecord(BaseModel):
     name: str
     experiment: str = Field(description="chaos experiment file, relative to the repository")
@@ -26,8 +33,13 @@ class RoundRecord(BaseModel):
     deviated: bool = False
     rollbacks_applied: bool = True
     expected_alerts: list[str] = Field(default_factory=list)
+    impact: list[str] = Field(
+        default_factory=list, description="SLOs (service/name) the fault may burn"
+    )
+    confirmation: ConfirmationQuery | None = None
     max_recovery_seconds: float = 60.0
     journal: str | None = Field(default=None, description="path of the chaos journal")
+    failed_activities: list[str] = Field(default_factory=list)
 
 
 class LoadSummary(BaseModel):

@@ -14,7 +14,7 @@ FILES = {
     "markdown": "summary.md",
     "html": "report.html",
 }
-_MARK = {"pass": "✅", "warning": "⚠️", "fail": "❌", "unavailable": "❔"}
+_MARK = {"pass": "✅", "warning": "⚠️", "fail": "❌", "inconclusive": "❓", "unavailable": "❔"}
 
 
 def _evaluation(report: Report) -> Evaluation:
@@ -25,7 +25,7 @@ def _evaluation(report: Report) -> Evaluation:
 
 def _testcase(suite: ET.Element, classname: str, name: str, objectives: list[Objective]) -> None:
     case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
-    bad = [o for o in objectives if o.status in ("fail", "unavailable")]
+    bad = [o for o in objectives if o.status in ("fail", "inconclusive", "unavailable")]
     warned = [o for o in objectives if o.status == "warning"]
     text = "\n".join(f"{o.id}: {o.status}: {o.display} ({o.criterion})" for o in objectives)
     if bad:
@@ -84,11 +84,16 @@ def render_markdown(report: Report) -> str:
     lines += ["| objective | status | result |", "|---|---|---|"]
     for o in evaluation.objectives:
         key = " (key)" if o.key else ""
+        result = o.display + (f" — {o.statistic}" if o.statistic and o.status != "pass" else "")
         lines.append(
-            f"| `{o.id}`{key} | {_MARK[o.status]} {o.status} | {o.display.replace('|', '/')} |"
+            f"| `{o.id}`{key} | {_MARK[o.status]} {o.status} | {result.replace('|', '/')} |"
         )
     if report.rounds:
-        lines += ["", "| round | chaos | alerts (time to detect) | recovery |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "| round | chaos | fault | alerts (time to detect) | recovery |",
+            "|---|---|---|---|---|",
+        ]
         for r in report.rounds:
             alerts = (
                 ", ".join(
@@ -105,7 +110,9 @@ def render_markdown(report: Report) -> str:
                 if rec.recovery_s is not None
                 else ("—" if not rec.available else "not recovered")
             )
-            lines.append(f"| {r.name} | {r.chaos_status} | {alerts} | {recovery} |")
+            lines.append(
+                f"| {r.name} | {r.chaos_status} | {r.confirmation.status} | {alerts} | {recovery} |"
+            )
     lines += ["", "Full report: `report.html` in the run folder."]
     return "\n".join(lines) + "\n"
 

@@ -82,12 +82,15 @@ class ProbeRunner:
                     failure.reason,
                     failure.detail,
                 )
-            await asyncio.sleep(max(0.0, journey.interval_seconds - (time.monotonic() - started)))
+            interval = self.settings.interval(journey.interval_seconds)
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
     def status(self) -> dict[str, Any]:
         journeys = {}
         for name, journey in self.journeys.items():
-            entry: dict[str, Any] = {"interval_seconds": journey.interval_seconds}
+            entry: dict[str, Any] = {
+                "interval_seconds": self.settings.interval(journey.interval_seconds)
+            }
             if name in self.last:
                 at, result = self.last[name]
                 failure = result.failure

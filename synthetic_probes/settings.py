@@ -36,6 +36,14 @@ class ProbeSettings(BaseSettings):
         ),
     )
     request_timeout_s: float = Field(default=10.0, gt=0)
+    # Run no journey less often than this (seconds; 0: each journey's own interval). A
+    # game day sets it so a few minutes hold enough journeys to judge the probe SLO.
+    max_interval_s: float = Field(default=0.0, ge=0)
+
+    def interval(self, journey_interval_s: float) -> float:
+        if self.max_interval_s:
+            return min(journey_interval_s, self.max_interval_s)
+        return journey_interval_s
 
     def selected(self) -> list[str]:
         return [name.strip() for name in self.journeys.split(",") if name.strip()]

@@ -13,7 +13,7 @@ from harness.gameday.platform_handle import PlatformHandle
 from harness.gameday.profile import PROJECT_ROOT, LoadSettings, Round
 from harness.gameday.progress import PhaseProgress
 from load_scenarios import runner
-from reports.record import LoadSummary, ProbeSummary, RoundRecord
+from reports.record import ConfirmationQuery, LoadSummary, ProbeSummary, RoundRecord
 
 StatusLine = Callable[[], str]
 
@@ -91,18 +91,34 @@ def start_load(
     return LoadRun(runner.start_load(plan, out_dir))
 
 
+class RoundInterrupted(KeyboardInterrupt):
+    """The operator stopped the game during a round; its rollbacks ran."""
+
+    def __init__(self, record: RoundRecord) -> None:
+        super().__init__(f"round {record.name} interrupted")
+        self.record = record
+
+
 def play_round(
     platform: PlatformHandle, game_round: Round, journal_dir: Path, progress: PhaseProgress
 ) -> RoundRecord:
-    """One chaos experiment; its rollbacks always run (also on Ctrl-C, then re-raised)."""
+    """One chaos experiment; its rollbacks always run. Ctrl-C or SIGTERM during it raises
+    RoundInterrupted carrying the round's record, once the rollbacks are done."""
     endpoints = chaos_runner.PlatformEndpoints.from_run_dir(platform.run_dir)
-    result = chaos_runner.run(
-        str(PROJECT_ROOT / game_round.experiment),
-        endpoints,
-        progress=lambda line: progress.line("  " + line),
-        journal_dir=journal_dir,
-        configuration=game_round.configuration,
-    )
+    try:
+        result = chaos_runner.run(
+            str(PROJECT_ROOT / game_round.experiment),
+            endpoints,
+            progress=lambda line: progress.line("  " + line),
+            journal_dir=journal_dir,
+            configuration=game_round.configuration,
+        )
+    except chaos_runner.ChaosInterrupted as stopped:
+        raise RoundInterrupted(_round_record(game_round, stopped.result)) from None
+    return _round_record(game_round, result)
+
+
+def _round_record(game_round: Round, result: chaos_runner.ChaosResult) -> RoundRecord:
     return RoundRecord(
         name=game_round.name,
         experiment=game_round.experiment,
@@ -114,6 +130,13 @@ def play_round(
         deviated=result.deviated,
         rollbacks_applied=result.rollbacks_succeeded,
         expected_alerts=list(result.expected_alerts),
+        impact=list(result.impact),
+        confirmation=ConfirmationQuery(
+            query=result.confirmation.query, description=result.confirmation.description
+        )
+        if result.confirmation
+        else None,
         max_recovery_seconds=result.max_recovery_seconds,
         journal=str(result.journal_path),
+        failed_activities=list(result.failed_activities),
     )

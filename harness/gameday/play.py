@@ -5,10 +5,13 @@ incomplete."""
 from __future__ import annotations
 
 import secrets
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
@@ -61,6 +64,17 @@ class SeededFault:
             timeout=10,
         )
         response.raise_for_status()
+
+
+def hold_further_signals(progress: PhaseProgress) -> None:
+    """From now on, Ctrl-C and SIGTERM only say that the game is already stopping."""
+
+    def already_stopping(signum: int, frame: FrameType | None) -> None:
+        progress.line(f"{signal.Signals(signum).name}: already stopping, finishing the report")
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, already_stopping)
 
 
 def git_revision() -> str:
@@ -136,11 +150,14 @@ class GameDay:
                 self.progress.line(
                     f"round {index + 1}/{len(self.profile.rounds)}: {game_round.name}"
                 )
-                self.record.rounds.append(
-                    exercises.play_round(
+                try:
+                    played = exercises.play_round(
                         self.platform, game_round, self.out_dir / "chaos", self.progress
                     )
-                )
+                except exercises.RoundInterrupted as stopped:
+                    self.record.rounds.append(stopped.record)
+                    raise
+                self.record.rounds.append(played)
                 if self.seeded_fault:  # the round's rollback clears every fault rule
                     self.seeded_fault.apply(self.platform)
                 last = self.record.rounds[-1]
@@ -151,8 +168,7 @@ class GameDay:
             self.progress.wait("cool-down", self.profile.cooldown_s, self._status(load))
             self.record.complete = True
         except KeyboardInterrupt:
-            self.progress.line("interrupted: rollbacks applied, collecting a partial report")
-            self.record.notes.append("interrupted by the operator (Ctrl-C)")
+            self._stopping("interrupted: rollbacks applied, collecting a partial report")
         finally:
             if load is not None:
                 self.record.load = load.stop()
@@ -167,11 +183,24 @@ class GameDay:
     def _status(self, load: exercises.LoadRun | None) -> exercises.StatusLine | None:
         return load.status if load is not None else None
 
+    def _stopping(self, message: str) -> None:
+        """The operator asked to stop (Ctrl-C, or SIGTERM as a CI cancel sends): the game
+        is incomplete, which fails the gate. Further signals must not cut the clean-up
+        (load stop, rollbacks, the partial report) short."""
+        self.progress.line(message)
+        self.record.complete = False
+        self.record.notes.append("stopped by a signal (Ctrl-C or SIGTERM): the game is incomplete")
+        hold_further_signals(self.progress)
+
     def _audit(self) -> None:
         self.progress.line("integrity audit: waiting for in-flight orders to settle")
         settle = self.profile.settle_timeout_s if self.record.complete else 20
         try:
             report = run_audit(self.platform.database_urls(), settle_timeout_s=settle)
+        except KeyboardInterrupt:
+            self._stopping("interrupted during the audit: collecting a partial report")
+            self.record.audit = {"passed": False, "error": "interrupted", "invariants": []}
+            return
         except Exception as exc:  # a broken database is a finding, not a crash
             self.record.notes.append(f"integrity audit could not run: {exc}")
             self.record.audit = {"passed": False, "error": str(exc), "invariants": []}

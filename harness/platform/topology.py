@@ -67,6 +67,7 @@ DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEFAULT_ADMIN_PASSWORD = "admin-password"  # noqa: S105 - documented local demo account
 
 Profile = Literal["default", "game"]
+GAME_PROBE_INTERVAL_S = 3
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,13 @@ def build_topology(opts: PlatformOptions) -> Topology:
                     "PROBES_HOST": "127.0.0.1",
                     "PROBES_PORT": str(ports["probe-runner"]),
                     "PROBES_GATEWAY_URL": f"http://127.0.0.1:{ports['gateway']}",
+                    # A game lasts minutes: journeys every few seconds give the probe
+                    # SLO enough runs to judge.
+                    **(
+                        {"PROBES_MAX_INTERVAL_S": str(GAME_PROBE_INTERVAL_S)}
+                        if opts.profile == "game"
+                        else {}
+                    ),
                 },
                 ready=_http(ports["probe-runner"]),
                 # Not before the services: its first journey would count as an outage.

@@ -17,6 +17,9 @@ from chaoslib.discovery.package import get_discover_function
 from chaos_experiments import catalog
 from chaos_experiments.extension import actions, probes
 from harness.cli import main
+from reports.scoring import SPECS_DIR
+from slo.model import load_specs
+from slo.rules import alert_name
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = catalog.experiment_files("local")
@@ -76,6 +79,43 @@ def test_chaos_experiment_is_valid_with_known_alerts(path: Path) -> None:
     providers = [p["provider"] for p in experiment["steady-state-hypothesis"]["probes"]]
     assert any(p["type"] == "http" and "${gateway_url}" in p["url"] for p in providers)
     assert any(p.get("module") == "chaosprometheus.probes" for p in providers)
+
+
+@pytest.mark.parametrize("path", LOCAL + KUBERNETES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_chaos_experiment_declares_its_blast_radius_in_known_slos(path: Path) -> None:
+    meta = catalog.metadata(catalog.load(path), path)
+    known = {f"{slo.service}/{slo.name}" for slo in load_specs(SPECS_DIR)}
+    assert set(meta.impact) <= known, f"unknown SLOs in impact: {set(meta.impact) - known}"
+    # An alert it expects belongs to an SLO it may burn, or is a symptom alert.
+    burn_alerts = {alert_name(slo): f"{slo.service}/{slo.name}" for slo in load_specs(SPECS_DIR)}
+    for alert in meta.expected_alerts:
+        if alert in burn_alerts:
+            assert burn_alerts[alert] in meta.impact, f"{alert} expected but not in impact"
+
+
+@pytest.mark.parametrize("path", LOCAL, ids=lambda p: p.name)
+def test_chaos_local_experiment_confirms_its_fault_with_a_query(path: Path) -> None:
+    meta = catalog.metadata(catalog.load(path), path)
+    assert meta.confirmation is not None
+    assert "{window}" in meta.confirmation.query and meta.confirmation.description
+
+
+@pytest.mark.parametrize(
+    ("extension", "message"),
+    [
+        ({"expected_alerts": [], "max_recovery_seconds": 5}, "impact: a list of SLOs"),
+        ({"impact": ["browse"], "expected_alerts": [], "max_recovery_seconds": 5}, "service/name"),
+        (
+            {"impact": [], "expected_alerts": [], "max_recovery_seconds": 5,
+             "confirmation": {"query": "up", "description": "d"}},
+            "uses {window}",
+        ),
+    ],
+)  # fmt: skip
+def test_chaos_harness_extension_errors_name_the_field(extension: dict, message: str) -> None:
+    experiment = {"extensions": [{"name": "harness", **extension}]}
+    with pytest.raises(catalog.ExperimentError, match=re.escape(message)):
+        catalog.metadata(experiment, Path("x.yaml"))
 
 
 @pytest.mark.parametrize("path", LOCAL, ids=lambda p: p.name)

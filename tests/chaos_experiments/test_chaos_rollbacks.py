@@ -106,8 +106,10 @@ def test_chaos_ctrl_c_in_the_method_still_rolls_back(
     tmp_path: Path, endpoints: runner.PlatformEndpoints, local_platform: Platform
 ) -> None:
     interrupt = {"type": "action", "name": "ctrl-c", "provider": SIGINT_SELF}
-    result = runner.run(experiment(tmp_path, "ctrl-c", [INJECT, interrupt]), endpoints)
+    with pytest.raises(runner.ChaosInterrupted) as stopped:  # the caller must stop too
+        runner.run(experiment(tmp_path, "ctrl-c", [INJECT, interrupt]), endpoints)
 
+    result = stopped.value.result
     assert result.status == "interrupted"
     assert result.rollbacks_succeeded
     assert product_faults(local_platform) == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reports.record import GameRecord, LoadSummary, ProbeSummary, RoundRecord
+from reports.record import ConfirmationQuery, GameRecord, LoadSummary, ProbeSummary, RoundRecord
 
 DURATION_S = 300
 STEP_S = 5
@@ -58,6 +58,9 @@ NOTIFICATIONS = (
     ("GatewayBrowseAvailabilityBudgetBurn", "page", "resolved", 135.0),
 )
 BASE_LABELS = 'service="gateway"'
+# What each round declares its fault may burn (the blast radius).
+KILL_IMPACT = ["gateway/browse-availability", "probe-runner/journeys-success"]
+LATENCY_IMPACT = ["gateway/browse-latency"]
 
 
 def _observation(route: str, t: int) -> tuple[str, float]:
@@ -131,6 +134,12 @@ def openmetrics(t0: int) -> str:
     for t in times:
         runs = t // STEP_S * 3
         lines.append(f'probe_runs_total{{journey="browse",result="success"}} {runs} {t0 + t}')
+    lines.append("# TYPE harness_component_restarts counter")
+    for t in times:
+        restarts = 1 if t > OUTAGE[0] else 0  # the killed product service came back
+        lines.append(
+            f'harness_component_restarts_total{{component="product-service"}} {restarts} {t0 + t}'
+        )
     lines.append("# TYPE ALERTS gauge")
     for name, (severity, start, end) in FIRING.items():
         for t in range(start, end + 1, STEP_S):
@@ -177,6 +186,12 @@ def game_record(t0: int, alerts_log: Path, prometheus_url: str) -> GameRecord:
                 fault_ended_at=t0 + OUTAGE[1],
                 chaos_status="completed",
                 expected_alerts=["TargetDown", "GatewayBrowseAvailabilityBudgetBurn"],
+                impact=KILL_IMPACT,
+                confirmation=ConfirmationQuery(
+                    query='sum(increase(harness_component_restarts_total{component="product-service"}'
+                    "[{window}]))",
+                    description="the supervisor restarted product-service",
+                ),
                 max_recovery_seconds=30,
             ),
             RoundRecord(
@@ -188,6 +203,14 @@ def game_record(t0: int, alerts_log: Path, prometheus_url: str) -> GameRecord:
                 fault_ended_at=t0 + SLOW[1],
                 chaos_status="completed",
                 expected_alerts=["GatewayBrowseLatencyBudgetBurn"],
+                impact=LATENCY_IMPACT,
+                confirmation=ConfirmationQuery(
+                    query="sum(increase(http_server_request_duration_seconds_count"
+                    '{route=~"/products.*"}[{window}])) - sum(increase('
+                    'http_server_request_duration_seconds_bucket{route=~"/products.*", le="0.5"}'
+                    "[{window}]))",
+                    description="browsing answered slower than 0.5 s",
+                ),
                 max_recovery_seconds=30,
             ),
         ],

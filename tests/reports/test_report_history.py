@@ -51,21 +51,22 @@ def test_score_then_list_show_and_gate(
     run_dir.mkdir(parents=True)
     backfilled_prometheus.record().save(run_dir / "game.json")
 
-    assert main(["score", str(run_dir / "game.json")]) == 0
+    assert main(["score", str(run_dir / "game.json")]) == 0  # scoring; the gate judges
     assert {p.name for p in run_dir.iterdir()} >= {
         "report.json",
         "junit.xml",
         "summary.md",
         "report.html",
     }
-    assert "synthetic-smoke: PASS" in capsys.readouterr().out
+    # The synthetic game's latency page never reached the receiver: a key failure.
+    assert "synthetic-smoke: FAIL" in capsys.readouterr().out
 
     assert main(["report", "--runs-dir", str(runs), "list"]) == 0
     listing = capsys.readouterr().out
     assert (
         "synthetic-smoke" in listing
         and "smoke" in listing
-        and "pass" in listing
+        and "fail" in listing
         and "abc1234" in listing
     )
 
@@ -73,8 +74,8 @@ def test_score_then_list_show_and_gate(
     assert "## Game day `smoke`" in capsys.readouterr().out
     assert main(["report", "--runs-dir", str(runs), "show", "nope"]) == 2
 
-    # Scored again, the run compares with itself never: the baseline is another pass.
-    assert main(["gate", str(run_dir), "--baseline", "last-pass", "--runs-dir", str(runs)]) == 0
+    # Gated again: no passing run to compare with, and the verdict stands.
+    assert main(["gate", str(run_dir), "--baseline", "last-pass", "--runs-dir", str(runs)]) == 1
 
 
 def test_score_rejects_a_broken_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

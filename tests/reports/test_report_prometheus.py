@@ -36,6 +36,13 @@ def test_scores_the_synthetic_game_from_a_real_prometheus(
     assert [a.cross_check for a in kill.alerts] == ["agree", "agree"]
     assert latency.alerts[0].cross_check == "prometheus-only"
     assert report.timeline is not None and len(report.timeline.series) == len(report.slos)
+    assert [r.confirmation.status for r in report.rounds] == ["confirmed", "confirmed"]
+
+    # The blast-radius variant the fast tests judge: the kill round declares nothing.
+    undeclared = record.model_copy(deep=True)
+    undeclared.rounds[0].impact = []
+    blamed = score_game(undeclared, policy_path=POLICY, baseline=None, source=recorder)
+    assert blamed.evaluation is not None and blamed.evaluation.verdict == "fail"
 
     if os.environ.get("UPDATE_FIXTURES"):
         DATA.mkdir(exist_ok=True)

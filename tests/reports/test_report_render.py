@@ -67,11 +67,13 @@ def test_junit_has_a_case_per_objective_and_round(written: tuple[Report, dict[st
 
 def test_markdown_summary(written: tuple[Report, dict[str, Path]]) -> None:
     text = written[1]["markdown"].read_text()
-    assert text.startswith("## Game day `smoke`: ✅ **PASS**")
+    # The latency page never reached the receiver: a key objective, so the game fails.
+    assert text.startswith("## Game day `smoke`: ❌ **FAIL**")
     assert (
-        "| kill-product-service | completed | TargetDown 8s, "
+        "| kill-product-service | completed | confirmed | TargetDown 8s, "
         "GatewayBrowseAvailabilityBudgetBurn 17s | 10s |" in text
     )
+    assert "key objective alert:product-latency:GatewayBrowseLatencyBudgetBurn failed" in text
 
 
 def test_html_is_self_contained(written: tuple[Report, dict[str, Path]]) -> None:
