@@ -84,3 +84,10 @@ def bench(session: nox.Session) -> None:
 def soak(session: nox.Session) -> None:
     """`make test` on fresh clones, some beside a CPU hog: `nox -s soak -- --runs 3`."""
     session.run(PY, "scripts/suite_soak.py", *session.posargs)
+
+
+@nox.session
+def fidelity(session: nox.Session) -> None:
+    """The verdict's own test: every mutant must fail the gate, clean games pass it.
+    `nox -s fidelity -- --clean 10 --mutants none`; `-- --list` shows the mutants."""
+    session.run(PY, "-m", "harness.fidelity", *session.posargs)

@@ -66,15 +66,33 @@ class SeededFault:
         response.raise_for_status()
 
 
-def hold_further_signals(progress: PhaseProgress) -> None:
-    """From now on, Ctrl-C and SIGTERM only say that the game is already stopping."""
+class StopSignals:
+    """SIGINT and SIGTERM during a game: noted, then raised as KeyboardInterrupt where the
+    game is. The note survives code that turns the interrupt into another exception (a
+    database driver cancelling its query), so a stop is never mistaken for a finding."""
 
-    def already_stopping(signum: int, frame: FrameType | None) -> None:
-        progress.line(f"{signal.Signals(signum).name}: already stopping, finishing the report")
+    def __init__(self, progress: PhaseProgress) -> None:
+        self.progress = progress
+        self.received: str | None = None
+        self._stopping = False
 
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, already_stopping)
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, self._handle)
+
+    def hold(self) -> None:
+        """From now on a signal only says the game is already stopping: the clean-up
+        (load stop, rollbacks, the partial report) must not be cut short."""
+        self._stopping = True
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self._stopping:
+            self.progress.line(f"{name}: already stopping, finishing the report")
+            return
+        self.received = self.received or name
+        raise KeyboardInterrupt
 
 
 def git_revision() -> str:
@@ -105,8 +123,10 @@ class GameDay:
     progress: PhaseProgress
     seeded_fault: SeededFault | None = None
     record: GameRecord = field(init=False)
+    signals: StopSignals = field(init=False)
 
     def __post_init__(self) -> None:
+        self.signals = StopSignals(self.progress)
         self.record = GameRecord(
             run_id=self.out_dir.name,
             profile=self.profile.name,
@@ -126,6 +146,7 @@ class GameDay:
 
     def play(self) -> GameRecord:
         """Run every phase; on Ctrl-C, stop where we are and keep what was collected."""
+        self.signals.install()
         load: exercises.LoadRun | None = None
         probes_before = exercises.probe_counts(self.platform) if self.profile.probes else None
         try:
@@ -189,8 +210,9 @@ class GameDay:
         (load stop, rollbacks, the partial report) short."""
         self.progress.line(message)
         self.record.complete = False
-        self.record.notes.append("stopped by a signal (Ctrl-C or SIGTERM): the game is incomplete")
-        hold_further_signals(self.progress)
+        received = self.signals.received or "a signal"
+        self.record.notes.append(f"stopped by {received}: the game is incomplete")
+        self.signals.hold()
 
     def _audit(self) -> None:
         self.progress.line("integrity audit: waiting for in-flight orders to settle")
@@ -202,6 +224,10 @@ class GameDay:
             self.record.audit = {"passed": False, "error": "interrupted", "invariants": []}
             return
         except Exception as exc:  # a broken database is a finding, not a crash
+            if self.signals.received:  # the stop surfaced as the driver's own error
+                self._stopping("interrupted during the audit: collecting a partial report")
+                self.record.audit = {"passed": False, "error": "interrupted", "invariants": []}
+                return
             self.record.notes.append(f"integrity audit could not run: {exc}")
             self.record.audit = {"passed": False, "error": str(exc), "invariants": []}
             return

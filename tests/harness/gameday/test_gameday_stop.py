@@ -44,7 +44,8 @@ PHASES: dict[str, tuple[dict[str, Any], str]] = {
     "fault": ({"rounds": [LONG_ROUND]}, "action slow-down-products: succeeded"),
     "pause": ({"rounds": [ROUND, ROUND], "pause_between_rounds_s": 60}, "pause: 60s"),
     "cool-down": ({"rounds": [], "cooldown_s": 60}, "cool-down: 60s"),
-    "audit": ({"rounds": []}, "integrity audit: waiting"),
+    # Long enough a cool-down to freeze the broker and place an order in it.
+    "audit": ({"rounds": [], "cooldown_s": 15}, "integrity audit: waiting"),
 }
 GAME_TIMEOUT_S = 240
 
@@ -172,7 +173,7 @@ def test_a_signal_in_any_phase_stops_the_game_and_fails_the_gate(
         if phase == "audit":
             # Hold the saga: an order placed while the broker is frozen stays PENDING, so
             # the audit waits for it to settle.
-            game.wait_for_line("cool-down: 2s", within=60)
+            game.wait_for_line("cool-down: 15s", within=60)
             assert harness("pause", "kafka", state_dir=shared_platform).returncode == 0
             _place_an_order(platform.run_dir)
         game.wait_for_line(PHASES[phase][1], within=90)
@@ -189,7 +190,7 @@ def test_a_signal_in_any_phase_stops_the_game_and_fails_the_gate(
     reports_found = sorted(reports.glob("*/report.json"))
     assert len(reports_found) == 1, output
     report = json.loads(reports_found[0].read_text())
-    assert report["complete"] is False
+    assert report["complete"] is False, output
     assert report["evaluation"]["verdict"] == "fail"
     assert any("interrupted" in r for r in report["evaluation"]["reasons"]), output
     if phase == "fault":
