@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any
 
 MAX_PAGE_SIZE = 100
+MAX_ATTRIBUTE_FILTERS = 10
+# A product costs at most a million in its currency; stock fits PostgreSQL integers.
+MAX_PRICE_CENTS = 100_000_000
+MAX_STOCK = 1_000_000
 
 
 @dataclass(frozen=True)
