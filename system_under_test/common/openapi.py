@@ -54,12 +54,15 @@ def problem_schemas() -> dict[str, Any]:
 
 
 def rewrite_error_responses(document: dict[str, Any]) -> dict[str, Any]:
-    """Every 4xx/5xx response becomes problem+json; FastAPI's validation schemas go."""
+    """Every 4xx/5xx response becomes problem+json; FastAPI's validation schemas go;
+    operations with a body may answer 400 (a body that is not JSON text)."""
     for path_item in document.get("paths", {}).values():
         for method in HTTP_METHODS:
             operation = path_item.get(method)
             if operation is None:
                 continue
+            if "requestBody" in operation:  # FastAPI's answer to a body it cannot decode
+                operation["responses"].setdefault("400", {"description": "Malformed body"})
             for status, response in operation.get("responses", {}).items():
                 if str(status)[0] in "45":
                     response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": PROBLEM_REF}}}

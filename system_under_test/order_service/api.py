@@ -26,7 +26,7 @@ class OrderLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(gt=0, le=100)
+    quantity: int = Field(strict=True, gt=0, le=100)
 
 
 class OrderRequest(BaseModel):

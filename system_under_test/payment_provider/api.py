@@ -19,7 +19,7 @@ router = APIRouter()
 
 
 class ChargeIn(BaseModel):
-    amount_cents: int = Field(gt=0, le=PG_INT_MAX)
+    amount_cents: int = Field(strict=True, gt=0, le=PG_INT_MAX)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     payment_method: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
 

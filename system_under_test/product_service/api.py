@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from sqlalchemy.exc import IntegrityError
 
 from system_under_test.common.auth import AdminPrincipal
@@ -19,11 +18,17 @@ from system_under_test.common.problems import Problem, invalid_field
 from . import repository
 from .domain import (
     MAX_ATTRIBUTE_FILTERS,
+    MAX_ATTRIBUTE_KEY,
+    MAX_ATTRIBUTE_LIST,
+    MAX_ATTRIBUTE_NUMBER,
+    MAX_ATTRIBUTE_TEXT,
+    MAX_ATTRIBUTES,
     MAX_PAGE_SIZE,
     MAX_PRICE_CENTS,
     MAX_STOCK,
     Product,
     ProductFilter,
+    check_attributes,
     parse_attribute_filters,
 )
 
@@ -31,35 +36,36 @@ router = APIRouter()
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Price = Annotated[int, Field(gt=0, le=MAX_PRICE_CENTS, description="Price in minor units (cents)")]
-Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
+# Strict numbers: JSON's false or "5" is not a count, whatever Python would make of it.
+Price = Annotated[
+    int, Field(strict=True, gt=0, le=MAX_PRICE_CENTS, description="Price in minor units (cents)")
+]
+Stock = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
 Name = Annotated[str, text(200, min_length=1)]
 Description = Annotated[str, text(5000)]
 
-# Free-form attributes: scalars or short lists of scalars, few and small enough to index
-# and filter on; numbers stay finite and within what JSON readers agree on.
-AttributeKey = Annotated[str, text(64, min_length=1)]
-AttributeScalar = (
-    StrictBool
-    | Annotated[int, Field(ge=-(10**15), le=10**15)]
-    | Annotated[float, Field(ge=-1e15, le=1e15)]
-    | Annotated[str, text(500)]
-    | None
-)
-AttributeValue = AttributeScalar | Annotated[list[AttributeScalar], Field(max_length=50)]
-
-
-def _keys_as_property_names(schema: dict[str, Any]) -> None:
-    """pydantic writes the key pattern as patternProperties, which leaves keys outside it
-    unconstrained; say it as propertyNames so the schema refuses them as the model does."""
-    ((pattern, values),) = schema.pop("patternProperties").items()
-    schema["propertyNames"]["pattern"] = pattern
-    schema["additionalProperties"] = values
-
-
+# Free-form attributes: the rule is the domain's, the schema says the same for clients.
+_SCALARS: list[dict[str, Any]] = [
+    {"type": "boolean"},
+    {"type": "integer", "minimum": -MAX_ATTRIBUTE_NUMBER, "maximum": MAX_ATTRIBUTE_NUMBER},
+    {"type": "number", "minimum": -MAX_ATTRIBUTE_NUMBER, "maximum": MAX_ATTRIBUTE_NUMBER},
+    {"type": "string", "maxLength": MAX_ATTRIBUTE_TEXT, "pattern": NO_NUL},
+    {"type": "null"},
+]
+ATTRIBUTES_SCHEMA = {
+    "type": "object",
+    "description": "Scalars, or lists of scalars, by name",
+    "maxProperties": MAX_ATTRIBUTES,
+    "propertyNames": {"minLength": 1, "maxLength": MAX_ATTRIBUTE_KEY, "pattern": NO_NUL},
+    "additionalProperties": {
+        "anyOf": [
+            *_SCALARS,
+            {"type": "array", "maxItems": MAX_ATTRIBUTE_LIST, "items": {"anyOf": _SCALARS}},
+        ]
+    },
+}
 Attributes = Annotated[
-    dict[AttributeKey, AttributeValue],
-    Field(max_length=50, json_schema_extra=_keys_as_property_names),
+    dict[str, Any], AfterValidator(check_attributes), WithJsonSchema(ATTRIBUTES_SCHEMA)
 ]
 
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -81,17 +87,27 @@ class ProductIn(BaseModel):
     stock: Stock = 0
 
 
+def _patch_schema(schema: dict[str, Any]) -> None:
+    """The patch's fields are optional, never null, and it changes at least one."""
+    for field in schema["properties"].values():
+        variants = [v for v in field.pop("anyOf", []) if v != {"type": "null"}]
+        if len(variants) == 1:
+            field.update(variants[0])
+        field.pop("default", None)
+    schema["minProperties"] = 1
+
+
 class ProductPatch(BaseModel):
     """Only the fields sent change; null is not a value any of them can take."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)
 
-    sku: Sku | SkipJsonSchema[None] = None
-    name: Name | SkipJsonSchema[None] = None
-    description: Description | SkipJsonSchema[None] = None
-    price_cents: Price | SkipJsonSchema[None] = None
-    currency: Currency | SkipJsonSchema[None] = None
-    attributes: Attributes | SkipJsonSchema[None] = None
+    sku: Sku | None = None
+    name: Name | None = None
+    description: Description | None = None
+    price_cents: Price | None = None
+    currency: Currency | None = None
+    attributes: Attributes | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> ProductPatch:
