@@ -28,7 +28,8 @@ def redis_server(directory: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         port = free_port()
         log = (directory / f"redis-{port}.log").open("wb")
         server = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            # No persistence: the counts live as long as the test.
+            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
             cwd=directory,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -158,12 +158,16 @@ def test_one_client_replaying_a_500_cannot_open_the_breaker_for_everyone(
         client_from(shop, "127.0.0.66") as attacker,
         client_from(shop, "127.0.0.67") as customer,
     ):
+        crashes = 0
         for round_ in range(6):
+            # The bug answers 500 until the attacker's own rate limit answers 429.
             attack = [attacker.get(bugged).status_code for _ in range(10)]
-            assert attack == [500] * 10, f"round {round_}: {attack}"
+            assert set(attack) <= {500, 429}, f"round {round_}: {attack}"
+            crashes += attack.count(500)
             browsing = customer.get("/products", params={"limit": 5})
             assert browsing.status_code == 200, f"round {round_}: {browsing.text}"
             assert customer.get("/products/" + str(uuid.uuid4())).status_code == 404
+        assert crashes >= 20  # four times the breaker's threshold, all from one client
         assert gateway_breaker_state(shop, "product") == 0
 
 
