@@ -68,59 +68,45 @@ def test_breaker_reopens_when_the_trial_fails_and_forgets_abandoned_trials() -> 
     assert breaker.state is BreakerState.OPEN
 
 
-def test_one_callers_failures_never_open_the_breaker_but_several_callers_do() -> None:
-    breaker = CircuitBreaker(
+def caller_aware_breaker(peer: str, min_failing_callers: int) -> CircuitBreaker:
+    return CircuitBreaker(
         "svc",
-        "peer-c",
+        peer,
         failure_threshold=3,
         reset_timeout=5,
         clock=FakeClock(),
-        min_failing_callers=2,
+        min_failing_callers=min_failing_callers,
     )
-    for _ in range(50):  # one client replaying a request that crashes the upstream
+
+
+def fail(breaker: CircuitBreaker, *callers: str | None) -> None:
+    for caller in callers:
         breaker.before_call()
-        breaker.record_failure("ip:10.0.0.66")
+        breaker.record_failure(caller)
+
+
+def test_one_callers_failures_never_open_the_breaker_but_several_callers_do() -> None:
+    breaker = caller_aware_breaker("peer-c", min_failing_callers=2)
+    fail(breaker, *["ip:10.0.0.66"] * 50)  # one client replaying a request that crashes
     assert breaker.state is BreakerState.CLOSED
-    breaker.before_call()
-    breaker.record_failure("sub:someone-else")  # a second client fails too: an outage
+    fail(breaker, "sub:someone-else")  # a second client fails too: an outage
     assert breaker.state is BreakerState.OPEN
 
 
 def test_a_success_starts_the_count_of_failing_callers_again() -> None:
-    breaker = CircuitBreaker(
-        "svc",
-        "peer-d",
-        failure_threshold=3,
-        reset_timeout=5,
-        clock=FakeClock(),
-        min_failing_callers=2,
-    )
-    for caller in ("a", "b"):
-        breaker.before_call()
-        breaker.record_failure(caller)
+    breaker = caller_aware_breaker("peer-d", min_failing_callers=2)
+    fail(breaker, "a", "b")
     breaker.before_call()
     breaker.record_success()  # someone was served: the upstream works
-    for caller in ("a", "c"):
-        breaker.before_call()
-        breaker.record_failure(caller)
+    fail(breaker, "a", "c")
     assert breaker.state is BreakerState.CLOSED  # two failures since the success
-    breaker.before_call()
-    breaker.record_failure("d")
+    fail(breaker, "d")
     assert breaker.state is BreakerState.OPEN
 
 
 def test_failed_connections_open_the_breaker_whoever_asked() -> None:
-    breaker = CircuitBreaker(
-        "svc",
-        "peer-e",
-        failure_threshold=3,
-        reset_timeout=5,
-        clock=FakeClock(),
-        min_failing_callers=3,
-    )
-    for _ in range(3):
-        breaker.before_call()
-        breaker.record_failure(None)  # connection refused: no request was delivered
+    breaker = caller_aware_breaker("peer-e", min_failing_callers=3)
+    fail(breaker, None, None, None)  # connection refused: no request was delivered
     assert breaker.state is BreakerState.OPEN
 
 
