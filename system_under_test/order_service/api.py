@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from system_under_test.common.auth import CurrentPrincipal
-from system_under_test.common.bounds import MAX_OFFSET
+from system_under_test.common.bounds import JSON_INTEGER, MAX_OFFSET
 from system_under_test.common.openapi import problems
 from system_under_test.common.problems import Problem
 
@@ -26,7 +26,7 @@ class OrderLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(strict=True, gt=0, le=100)
+    quantity: Annotated[int, JSON_INTEGER, Field(gt=0, le=100)]
 
 
 class OrderRequest(BaseModel):

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from system_under_test.common.bounds import NO_NUL, PG_INT_MAX
+from system_under_test.common.bounds import JSON_INTEGER, NO_NUL, PG_INT_MAX
 from system_under_test.common.faults import admin_guard
 from system_under_test.common.problems import Problem
 
@@ -19,7 +19,7 @@ router = APIRouter()
 
 
 class ChargeIn(BaseModel):
-    amount_cents: int = Field(strict=True, gt=0, le=PG_INT_MAX)
+    amount_cents: Annotated[int, JSON_INTEGER, Field(gt=0, le=PG_INT_MAX)]
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     payment_method: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
 

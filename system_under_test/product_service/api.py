@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from sqlalchemy.exc import IntegrityError
 
 from system_under_test.common.auth import AdminPrincipal
-from system_under_test.common.bounds import MAX_OFFSET, NO_NUL, text
+from system_under_test.common.bounds import JSON_INTEGER, MAX_OFFSET, NO_NUL, text
 from system_under_test.common.openapi import problems
 from system_under_test.common.problems import Problem, invalid_field
 
@@ -36,11 +36,12 @@ router = APIRouter()
 
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-# Strict numbers: JSON's false or "5" is not a count, whatever Python would make of it.
 Price = Annotated[
-    int, Field(strict=True, gt=0, le=MAX_PRICE_CENTS, description="Price in minor units (cents)")
+    int,
+    JSON_INTEGER,
+    Field(gt=0, le=MAX_PRICE_CENTS, description="Price in minor units (cents)"),
 ]
-Stock = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
+Stock = Annotated[int, JSON_INTEGER, Field(ge=0, le=MAX_STOCK)]
 Name = Annotated[str, text(200, min_length=1)]
 Description = Annotated[str, text(5000)]
 
