@@ -32,5 +32,6 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
-# ``Annotated[int, JSON_INTEGER, Field(ge=0)]``: a count or an amount in a JSON body.
+# ``Annotated[int, Field(ge=0), JSON_INTEGER]``: a count or an amount in a JSON body
+# (after the Field, or pydantic leaves its bounds out of the JSON schema).
 JSON_INTEGER = BeforeValidator(_json_integer)

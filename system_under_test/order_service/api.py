@@ -26,7 +26,7 @@ class OrderLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: Annotated[int, JSON_INTEGER, Field(gt=0, le=100)]
+    quantity: Annotated[int, Field(gt=0, le=100), JSON_INTEGER]
 
 
 class OrderRequest(BaseModel):

@@ -19,7 +19,7 @@ router = APIRouter()
 
 
 class ChargeIn(BaseModel):
-    amount_cents: Annotated[int, JSON_INTEGER, Field(gt=0, le=PG_INT_MAX)]
+    amount_cents: Annotated[int, Field(gt=0, le=PG_INT_MAX), JSON_INTEGER]
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     payment_method: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
 

@@ -38,10 +38,10 @@ Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Price = Annotated[
     int,
-    JSON_INTEGER,
     Field(gt=0, le=MAX_PRICE_CENTS, description="Price in minor units (cents)"),
+    JSON_INTEGER,
 ]
-Stock = Annotated[int, JSON_INTEGER, Field(ge=0, le=MAX_STOCK)]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK), JSON_INTEGER]
 Name = Annotated[str, text(200, min_length=1)]
 Description = Annotated[str, text(5000)]
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from gateway_stand_ins import REPO
 
-from system_under_test.contracts import load_services_contract
+from system_under_test.contracts import SERVICES_CONTRACT, load_services_contract
 from system_under_test.gateway.contract import public_contract
 from system_under_test.gateway.routing import Access, RouteTableError, load_route_table
 from system_under_test.gateway.settings import DEFAULT_ROUTES_FILE, GatewaySettings
@@ -87,3 +87,12 @@ def test_the_committed_services_contract_is_current() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_bounds_are_stated_in_json_schema_terms() -> None:
+    """pydantic writes its own ge/le/gt/lt when a validator hides a bound from it;
+    a client (or a fuzzer) reading the contract would not know the bound."""
+    text = SERVICES_CONTRACT.read_text()
+    for keyword in ("ge", "le", "gt", "lt"):
+        assert f'"{keyword}":' not in text
+    assert '"maximum": 100000000' in text
