@@ -70,6 +70,7 @@ def security(session: nox.Session) -> None:
     import os
 
     examples = os.environ.get("FUZZ_MAX_EXAMPLES", "100")
+    seed = os.environ.get("FUZZ_SEED", "random")
     session.run(
         PY,
         "-m",
@@ -79,7 +80,7 @@ def security(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *session.posargs,
-        env={"FUZZ_MAX_EXAMPLES": examples},
+        env={"FUZZ_MAX_EXAMPLES": examples, "FUZZ_SEED": seed},
     )
 
 
