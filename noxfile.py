@@ -46,8 +46,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def generate_check(session: nox.Session) -> None:
-    """Generated rules, alerts and dashboards are committed and must be current."""
+    """Generated rules, alerts, dashboards and the API contract are committed and current."""
     session.run(PY, "-m", "harness", "generate", "--check")
+    session.run(PY, "-m", "system_under_test.contracts", "--check")
 
 
 @nox.session
@@ -66,6 +67,28 @@ def fast(session: nox.Session) -> None:
 def chaos(session: nox.Session) -> None:
     """Every local chaos experiment end to end against a real platform."""
     session.run(PY, "-m", "pytest", "tests/chaos_experiments", *session.posargs)
+
+
+@nox.session
+def security(session: nox.Session) -> None:
+    """Schemathesis against the gateway's contract on a platform of its own, with a
+    customer's and the admin's token; prints its summary (test cases, failures).
+    The suite runs the same test with fewer examples per operation."""
+    import os
+
+    examples = os.environ.get("FUZZ_MAX_EXAMPLES", "100")
+    seed = os.environ.get("FUZZ_SEED", "random")
+    session.run(
+        PY,
+        "-m",
+        "pytest",
+        "tests/security",
+        "-s",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"FUZZ_MAX_EXAMPLES": examples, "FUZZ_SEED": seed},
+    )
 
 
 @nox.session

@@ -9,7 +9,8 @@ declare -A DEBIAN_PACKAGES=(
   [prometheus]=prometheus                 # Prometheus and promtool
   [prometheus-alertmanager]=prometheus-alertmanager  # Alertmanager and amtool
   [chromium]=chromium                     # the HTML report, rendered and checked headless
-  [stress-ng]=stress-ng                   # the CPU hog of scripts/suite_soak.sh
+  [redis-server]=redis-server             # the gateway's shared rate-limit store (tests)
+  [stress-ng]=stress-ng                   # the CPU hog of scripts/suite_soak.py
   [wrk]=wrk                               # the baseline load generator of the benchmarks
 )
 missing=()

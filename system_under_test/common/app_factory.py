@@ -16,6 +16,7 @@ from .faults import FaultInjectionMiddleware, FaultRegistry, fault_router
 from .health import ReadinessCheck, health_router
 from .logs import configure_logging
 from .middleware import ObservabilityMiddleware
+from .openapi import document_problems
 from .problems import install_problem_handlers
 from .settings import ServiceSettings
 from .tracing import configure_tracing, instrument_app, instrument_engine
@@ -88,6 +89,7 @@ def build_app(
         settings.jwks_url, settings.jwt_audience, settings.jwt_issuer
     )
     install_problem_handlers(app)
+    document_problems(app)
     faults = FaultRegistry()
     app.state.faults = faults
     app.include_router(health_router(checks))

@@ -26,8 +26,12 @@ EXEMPT_PREFIXES = ("/admin/", "/healthz", "/readyz", "/metrics")
 
 
 class FaultRule(BaseModel):
-    route: str = Field(description="Glob matched against the request path, e.g. /orders*")
-    method: str = Field(default="*", description="HTTP method or * for all")
+    route: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Glob matched against the request path, e.g. /orders*",
+    )
+    method: str = Field(default="*", pattern=r"^(\*|[A-Z]{1,10})$", description="HTTP method or *")
     latency_ms: int = Field(default=0, ge=0, le=120_000)
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     error_status: int = Field(default=503, ge=400, le=599)
@@ -37,7 +41,7 @@ class FaultRule(BaseModel):
 
 
 class FaultState(BaseModel):
-    rules: list[FaultRule] = Field(default_factory=list)
+    rules: list[FaultRule] = Field(default_factory=list, max_length=100)
 
 
 class FaultRegistry:

@@ -26,8 +26,16 @@ class CircuitOpenError(Exception):
 
 
 class CircuitBreaker:
-    """Consecutive-failure breaker: opens after ``failure_threshold`` failures, lets one
-    trial call through after ``reset_timeout`` seconds (half-open), closes on its success."""
+    """Opens after ``failure_threshold`` consecutive failures, lets one trial call
+    through after ``reset_timeout`` seconds (half-open), closes on its success.
+
+    A failure that a request can bring on itself (a 5xx answer, a read timeout) is
+    charged to its caller, and such failures open the circuit only once at least
+    ``min_failing_callers`` distinct callers are among them: one client replaying a
+    request that crashes the upstream must not cut every other client off. A failure
+    with no caller (the upstream refused the connection) says nothing about any
+    request and counts on its own.
+    """
 
     def __init__(
         self,
@@ -36,13 +44,17 @@ class CircuitBreaker:
         failure_threshold: int = 5,
         reset_timeout: float = 5.0,
         clock: Any = time.monotonic,
+        min_failing_callers: int = 1,
     ) -> None:
         self.service = service
         self.peer = peer
         self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
+        self.min_failing_callers = min_failing_callers
         self._clock = clock
         self._failures = 0
+        self._failing_callers: set[str] = set()  # at most min_failing_callers entries
+        self._caller_independent = False
         self._opened_at = 0.0
         self._trial_in_flight = False
         self.state = BreakerState.CLOSED
@@ -79,6 +91,8 @@ class CircuitBreaker:
 
     def record_success(self) -> None:
         self._failures = 0
+        self._failing_callers.clear()
+        self._caller_independent = False
         self._trial_in_flight = False
         if self.state is not BreakerState.CLOSED:
             self._set(BreakerState.CLOSED)
@@ -87,19 +101,36 @@ class CircuitBreaker:
         """A cancelled call proves nothing either way; let the next one be the trial."""
         self._trial_in_flight = False
 
-    def record_failure(self) -> None:
+    def record_failure(self, caller: str | None = None) -> None:
+        """``caller`` is who sent the failed request; None when no request was delivered."""
         self._failures += 1
         self._trial_in_flight = False
-        if self.state is BreakerState.HALF_OPEN or self._failures >= self.failure_threshold:
+        if caller is None:
+            self._caller_independent = True
+        elif len(self._failing_callers) < self.min_failing_callers:
+            self._failing_callers.add(caller)
+        enough_callers = (
+            self._caller_independent or len(self._failing_callers) >= self.min_failing_callers
+        )
+        if self.state is BreakerState.HALF_OPEN or (
+            self._failures >= self.failure_threshold and enough_callers
+        ):
             self._opened_at = self._clock()
             self._set(BreakerState.OPEN)
+
+
+def upstream_failed(status: int) -> bool:
+    """Which answers say the upstream is unhealthy (docs/architecture.md, "Circuit
+    breakers"): 5xx. A 4xx is the caller's mistake and proves the upstream is serving."""
+    return status >= 500
 
 
 class PeerClient:
     """An httpx client bound to one peer, guarded by its breaker and measured.
 
-    A 5xx answer or a transport error counts as a failure; 4xx answers are the
-    caller's problem and keep the circuit closed.
+    Failures: a 5xx answer or a read/write timeout (charged to the caller), a failed
+    connection (charged to nobody). 4xx answers are the caller's problem and count
+    as successes: the upstream answered.
     """
 
     def __init__(
@@ -110,17 +141,27 @@ class PeerClient:
         timeout: float = 2.0,
         failure_threshold: int = 5,
         reset_timeout: float = 5.0,
+        min_failing_callers: int = 1,
     ) -> None:
         self.service = service
         self.peer = peer
-        self.breaker = CircuitBreaker(service, peer, failure_threshold, reset_timeout)
+        self.breaker = CircuitBreaker(
+            service,
+            peer,
+            failure_threshold,
+            reset_timeout,
+            min_failing_callers=min_failing_callers,
+        )
         self.client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, url: str, *, caller: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """``caller`` names the client the request is made for (a customer, an address)."""
         self.breaker.before_call()
         started = time.perf_counter()
         try:
@@ -128,17 +169,19 @@ class PeerClient:
         except asyncio.CancelledError:
             self.breaker.abandon_call()
             raise
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             HTTP_CLIENT_DURATION.labels(self.service, self.peer, "error").observe(
                 time.perf_counter() - started
             )
-            self.breaker.record_failure()
+            # Nothing was delivered when the connection failed: no request to blame.
+            delivered = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            self.breaker.record_failure(caller if delivered else None)
             raise
         HTTP_CLIENT_DURATION.labels(
             self.service, self.peer, status_class(response.status_code)
         ).observe(time.perf_counter() - started)
-        if response.status_code >= 500:
-            self.breaker.record_failure()
+        if upstream_failed(response.status_code):
+            self.breaker.record_failure(caller)
         else:
             self.breaker.record_success()
         return response

@@ -39,6 +39,16 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+def invalid_field(field: str, message: str) -> Problem:
+    """A 422 shaped like a validation failure, for checks a schema cannot express."""
+    return Problem(
+        422,
+        f"Request validation failed: {field}: {message}",
+        title="Invalid request",
+        errors=[{"field": field, "message": message}],
+    )
+
+
 def problem_response(
     status: int,
     detail: str,

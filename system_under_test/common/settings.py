@@ -30,6 +30,10 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "otel_exporter_otlp_endpoint"),
     )
     db_pool_size: int = 5
+    # A breaker opens on request failures only when this many distinct clients had them.
+    breaker_min_failing_clients: int = Field(default=3, ge=1)
+    # A connection must deliver its request headers within this time, or it is closed.
+    header_timeout_s: float = Field(default=10.0, gt=0)
 
 
 def service_config(prefix: str) -> SettingsConfigDict:

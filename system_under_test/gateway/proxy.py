@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
@@ -49,17 +50,23 @@ class Gateway:
         upstreams: Mapping[str, PeerClient],
         max_body_bytes: int,
         timeout_s: float,
+        body_timeout_s: float,
     ) -> None:
         self.verifier = verifier
         self.limiter = limiter
         self.upstreams = upstreams
         self.max_body_bytes = max_body_bytes
         self.timeout_s = timeout_s
+        self.body_timeout_s = body_timeout_s
 
     async def handle(self, route: Route, request: Request) -> Response:
         access = route.methods.get(request.method)
         if access is None:  # HEAD on a GET route, say
-            raise Problem(405, f"{request.method} is not allowed on {route.path}.")
+            raise Problem(
+                405,
+                f"{request.method} is not allowed on {route.path}.",
+                headers={"Allow": ", ".join(route.methods)},
+            )
         self._reject_declared_oversize(request)
         principal: Principal | None = None
         auth_failure: Problem | None = None
@@ -68,13 +75,14 @@ class Gateway:
                 principal = await authenticate(self.verifier, request.headers.get("authorization"))
             except Problem as exc:
                 auth_failure = exc  # still counted against the caller's IP first
-        await self._rate_limit(route, request, principal)
+        client = _client_key(request, principal)
+        await self._rate_limit(route, request, client)
         if auth_failure is not None:
             raise auth_failure
         if access is Access.ADMIN and principal is not None and not principal.is_admin:
             raise Problem(403, f"{request.method} {route.path} requires the admin role.")
         body = await self._read_body(request)
-        upstream = await self._forward(self.upstreams[route.upstream], request, body)
+        upstream = await self._forward(self.upstreams[route.upstream], request, body, client)
         response = Response(content=upstream.content, status_code=upstream.status_code)
         response.raw_headers.extend(
             (name, value)
@@ -92,21 +100,27 @@ class Gateway:
         return Problem(413, f"Request body exceeds the limit of {self.max_body_bytes} bytes.")
 
     async def _read_body(self, request: Request) -> bytes:
+        """The whole body, within the size limit and the time limit: a client that
+        trickles its body must not hold a request (and a connection) open for long."""
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > self.max_body_bytes:
-                raise self._too_large()
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > self.max_body_bytes:
+                        raise self._too_large()
+        except TimeoutError as exc:
+            raise Problem(
+                408,
+                f"The request body did not arrive within {self.body_timeout_s:g} s.",
+                headers={"Connection": "close"},
+            ) from exc
         return bytes(body)
 
-    async def _rate_limit(
-        self, route: Route, request: Request, principal: Principal | None
-    ) -> None:
-        if principal is not None:
-            client = f"sub:{principal.subject}"
-        else:
-            client = f"ip:{request.client.host if request.client else 'unknown'}"
-        retry_after = await self.limiter.acquire(client)
+    async def _rate_limit(self, route: Route, request: Request, client: str) -> None:
+        extra = route.rate_limits.get(request.method, ())
+        scope = f"{request.method} {route.path}"
+        retry_after = await self.limiter.acquire(client, extra, scope)
         if retry_after is None:
             return
         GATEWAY_RATE_LIMITED.labels(route.path).inc()
@@ -116,7 +130,9 @@ class Gateway:
             headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
         )
 
-    async def _forward(self, peer: PeerClient, request: Request, body: bytes) -> httpx.Response:
+    async def _forward(
+        self, peer: PeerClient, request: Request, body: bytes, client: str
+    ) -> httpx.Response:
         headers = {
             name: value
             for name in FORWARDED_REQUEST_HEADERS
@@ -131,7 +147,9 @@ class Gateway:
             target = f"{target}?{query}"
         service = f"The {peer.peer} service"
         try:
-            return await peer.request(request.method, target, content=body, headers=headers)
+            return await peer.request(
+                request.method, target, content=body, headers=headers, caller=client
+            )
         except CircuitOpenError as exc:
             raise Problem(
                 503,
@@ -144,6 +162,13 @@ class Gateway:
             raise Problem(504, f"{service} did not answer within {self.timeout_s:g} s.") from exc
         except httpx.HTTPError as exc:
             raise Problem(502, f"{service} sent no valid response.") from exc
+
+
+def _client_key(request: Request, principal: Principal | None) -> str:
+    """Who is asking: the token's subject when there is one, else the address."""
+    if principal is not None:
+        return f"sub:{principal.subject}"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 def build_router(table: RouteTable, gateway: Gateway) -> APIRouter:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from limits import RateLimitItem, parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -43,6 +44,9 @@ class RouteEntry(BaseModel):
     upstream: str
     methods: dict[HttpMethod, Access] = Field(min_length=1)
     response: ResponseRules = Field(default_factory=ResponseRules)
+    rate_limits: dict[HttpMethod, str] = Field(
+        default_factory=dict, description="per method, on top of the client's general limit"
+    )
 
     @field_validator("path")
     @classmethod
@@ -56,11 +60,18 @@ class RouteEntry(BaseModel):
             raise ValueError(f"{value} is reserved for the gateway's own endpoints")
         return value
 
-    @field_validator("methods", mode="before")
+    @field_validator("methods", "rate_limits", mode="before")
     @classmethod
     def _upper_case_methods(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {str(k).upper(): v for k, v in value.items()}
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _parseable_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        for spec in value.values():
+            parse_many(spec)  # raises ValueError naming the bad string
         return value
 
 
@@ -95,6 +106,7 @@ class Route:
     upstream: str
     methods: Mapping[str, Access]
     response: HeaderRules
+    rate_limits: Mapping[str, tuple[RateLimitItem, ...]] = field(default_factory=dict)
 
     def requires_token(self, method: str) -> bool:
         return self.methods.get(method, Access.PUBLIC) is not Access.PUBLIC
@@ -162,12 +174,16 @@ def load_route_table(path: Path, upstreams: Collection[str]) -> RouteTable:
         if entry.path in seen:
             raise RouteTableError(f"{where}: duplicates routes[{seen[entry.path]}]")
         seen[entry.path] = index
+        unknown = sorted(set(entry.rate_limits) - set(entry.methods))
+        if unknown:
+            raise RouteTableError(f"{where}: rate_limits for methods it does not route: {unknown}")
         routes.append(
             Route(
                 path=entry.path,
                 upstream=entry.upstream,
                 methods={str(method): access for method, access in entry.methods.items()},
                 response=HeaderRules.merged(parsed.response, entry.response),
+                rate_limits={m: tuple(parse_many(spec)) for m, spec in entry.rate_limits.items()},
             )
         )
     return RouteTable(

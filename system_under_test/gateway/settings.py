@@ -22,7 +22,10 @@ class GatewaySettings(ServiceSettings):
     payment_url: str = "http://127.0.0.1:8004"
     # A burst limit and a sustained limit per client, in `limits` notation.
     rate_limit: str = "50/second;1000/minute"
+    # memory:// counts per replica; redis://host:port/db shares the count between replicas.
+    rate_limit_storage_url: str = "memory://"
     upstream_timeout_s: float = Field(default=5.0, gt=0)
+    body_timeout_s: float = Field(default=10.0, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_s: float = Field(default=5.0, gt=0)
@@ -31,6 +34,13 @@ class GatewaySettings(ServiceSettings):
     @classmethod
     def _parseable_rate_limit(cls, value: str) -> str:
         parse_many(value)  # raises ValueError naming the bad string
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or redis://[:password@]host:port[/db]")
         return value
 
     def upstream_urls(self) -> dict[str, str]:

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from system_under_test.common.auth import CurrentPrincipal
+from system_under_test.common.bounds import JSON_INTEGER, MAX_OFFSET
+from system_under_test.common.openapi import problems
 from system_under_test.common.problems import Problem
 
 from . import repository, service
@@ -21,12 +23,21 @@ MAX_ITEMS = 50
 
 
 class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     product_id: uuid.UUID
-    quantity: int = Field(gt=0, le=100)
+    quantity: Annotated[int, Field(gt=0, le=100), JSON_INTEGER]
 
 
 class OrderRequest(BaseModel):
-    items: list[OrderLine] = Field(min_length=1, max_length=MAX_ITEMS)
+    """What a customer may say about an order; prices, totals and status are the
+    platform's, so a body naming them is refused (422), never obeyed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[OrderLine] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="Lines naming one product twice are merged"
+    )
     payment_method: str = Field(
         default="card",
         pattern=r"^[a-z_]{1,32}$",
@@ -79,29 +90,30 @@ class OrderPage(BaseModel):
     offset: int
 
 
+# Visible ASCII, no blank at either end (HTTP drops those): what a key can be as sent.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e])?$"
 IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Client-chosen key; replays return the same order"),
+    str,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Client-chosen key (1-200 printable characters); replays return the same order",
+    ),
 ]
 
 
-@router.post("/orders", status_code=202)
+@router.post("/orders", status_code=202, responses=problems(401, 409, 422, 503))
 async def place_order(
     body: OrderRequest,
     request: Request,
     response: Response,
     principal: CurrentPrincipal,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> OrderOut:
-    if not idempotency_key or len(idempotency_key) > 200 or not idempotency_key.isprintable():
-        raise Problem(400, "An Idempotency-Key header (1-200 printable characters) is required.")
     quantities: dict[uuid.UUID, int] = {}
     for line in body.items:
-        if line.product_id in quantities:
-            raise Problem(
-                422, f"Product {line.product_id} appears more than once; merge the lines."
-            )
-        quantities[line.product_id] = line.quantity
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
     order, created = await service.place_order(
         request.app.state.db,
         request.app.state.catalog,
@@ -119,12 +131,12 @@ async def place_order(
     return OrderOut.of(order)
 
 
-@router.get("/orders")
+@router.get("/orders", responses=problems(401, 403))
 async def list_orders(
     request: Request,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     status: OrderStatus | None = None,
     all_customers: Annotated[
         bool, Query(description="Admins only: every customer's orders")
@@ -142,7 +154,7 @@ async def list_orders(
     )
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", responses=problems(401, 404))
 async def get_order(order_id: uuid.UUID, request: Request, principal: CurrentPrincipal) -> OrderOut:
     order = await service.get_order(
         request.app.state.db, order_id, principal.subject, principal.is_admin
@@ -150,7 +162,7 @@ async def get_order(order_id: uuid.UUID, request: Request, principal: CurrentPri
     return OrderOut.of(order)
 
 
-@router.post("/orders/{order_id}/cancel")
+@router.post("/orders/{order_id}/cancel", responses=problems(401, 404, 409))
 async def cancel_order(
     order_id: uuid.UUID, request: Request, principal: CurrentPrincipal
 ) -> OrderOut:

@@ -20,7 +20,11 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
     settings = settings or OrderSettings()
     db = Database(settings.database_url, settings.db_pool_size)
     products = PeerClient(
-        settings.service_name, "product-service", settings.product_url, settings.product_timeout_s
+        settings.service_name,
+        "product-service",
+        settings.product_url,
+        settings.product_timeout_s,
+        min_failing_callers=settings.breaker_min_failing_clients,
     )
     wired = messaging(
         settings, db, outbox=repository.outbox, inbox=repository.inbox, handlers=HANDLERS

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from system_under_test.common.bounds import PG_INT_MAX
+
 
 class OrderStatus(enum.StrEnum):
     PENDING = "PENDING"
@@ -70,7 +72,15 @@ class Order:
     request_hash: str = field(default="", repr=False)
 
 
+# Totals are stored in PostgreSQL integer columns (orders, payments).
+MAX_TOTAL_CENTS = PG_INT_MAX
+
+
 class CurrencyMismatch(Exception):
+    pass
+
+
+class OrderTooLarge(Exception):
     pass
 
 
@@ -79,7 +89,12 @@ def order_total(items: list[PricedItem]) -> tuple[int, str]:
     currencies = {i.currency for i in items}
     if len(currencies) != 1:
         raise CurrencyMismatch(f"items are priced in several currencies: {sorted(currencies)}")
-    return sum(i.line_total_cents for i in items), currencies.pop()
+    total = sum(i.line_total_cents for i in items)
+    if total > MAX_TOTAL_CENTS:
+        raise OrderTooLarge(
+            f"the order's total ({total} minor units) exceeds the limit of {MAX_TOTAL_CENTS}"
+        )
+    return total, currencies.pop()
 
 
 def request_fingerprint(body: dict[str, Any]) -> str:

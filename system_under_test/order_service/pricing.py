@@ -16,11 +16,12 @@ class ProductCatalog:
     def __init__(self, client: PeerClient) -> None:
         self.client = client
 
-    async def price(self, quantities: dict[uuid.UUID, int]) -> list[PricedItem]:
+    async def price(self, quantities: dict[uuid.UUID, int], caller: str) -> list[PricedItem]:
+        """``caller`` (the customer) lets the breaker tell one client's failures apart."""
         ids = ",".join(str(i) for i in quantities)
         try:
             response = await self.client.request(
-                "GET", "/products", params={"ids": ids, "limit": len(quantities)}
+                "GET", "/products", params={"ids": ids, "limit": len(quantities)}, caller=caller
             )
         except CircuitOpenError as exc:
             raise Problem(

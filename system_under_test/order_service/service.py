@@ -24,6 +24,7 @@ from .domain import (
     InvalidTransition,
     Order,
     OrderStatus,
+    OrderTooLarge,
     check_transition,
     order_total,
 )
@@ -56,10 +57,10 @@ async def place_order(
             raise _idempotency_conflict(idempotency_key)
         return existing, False
 
-    items = await catalog.price(quantities)
+    items = await catalog.price(quantities, caller=customer_id)
     try:
         total, currency = order_total(items)
-    except CurrencyMismatch as exc:
+    except (CurrencyMismatch, OrderTooLarge) as exc:
         raise Problem(422, str(exc)) from exc
     now = datetime.now(UTC)
     order = Order(

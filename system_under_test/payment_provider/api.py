@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from system_under_test.common.bounds import JSON_INTEGER, NO_NUL, PG_INT_MAX
 from system_under_test.common.faults import admin_guard
 from system_under_test.common.problems import Problem
 
@@ -18,9 +19,9 @@ router = APIRouter()
 
 
 class ChargeIn(BaseModel):
-    amount_cents: int = Field(gt=0)
+    amount_cents: Annotated[int, Field(gt=0, le=PG_INT_MAX), JSON_INTEGER]
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    payment_method: str = Field(min_length=1, max_length=32)
+    payment_method: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
 
 
 class ChargeOut(BaseModel):
@@ -39,7 +40,7 @@ class ChargeOut(BaseModel):
 
 class BehaviourIn(BaseModel):
     decline_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    max_amount_cents: int = Field(default=10_000_000, gt=0)
+    max_amount_cents: int = Field(default=10_000_000, gt=0, le=PG_INT_MAX)
 
 
 def _ledger(request: Request) -> Ledger:
@@ -52,7 +53,7 @@ async def create_charge(
     body: ChargeIn,
     request: Request,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> ChargeOut:
     if not idempotency_key:
         raise Problem(400, "An Idempotency-Key header is required for charges.")
@@ -67,7 +68,9 @@ async def create_charge(
 
 
 @router.get("/charges")
-async def list_charges(request: Request, idempotency_key: str | None = None) -> list[ChargeOut]:
+async def list_charges(
+    request: Request, idempotency_key: Annotated[str | None, Query(max_length=200)] = None
+) -> list[ChargeOut]:
     charges = _ledger(request).by_key.values()
     return [ChargeOut.of(c) for c in charges if idempotency_key in (None, c.idempotency_key)]
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from system_under_test.common.auth import CurrentPrincipal
+from system_under_test.common.openapi import problems
 
 from . import repository
 
@@ -26,7 +27,7 @@ class PaymentOut(BaseModel):
     updated_at: datetime
 
 
-@router.get("/payments")
+@router.get("/payments", responses=problems(401))
 async def list_payments(
     order_id: uuid.UUID, request: Request, principal: CurrentPrincipal
 ) -> list[PaymentOut]:

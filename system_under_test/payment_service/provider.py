@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -27,7 +28,7 @@ class PaymentProvider:
         self.client = client
         self.attempts = attempts
 
-    async def _call(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Retries are safe: the order id is the provider's idempotency key."""
         last: Exception | None = None
         for attempt in range(self.attempts):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from system_under_test.common.auth import CurrentPrincipal
+from system_under_test.common.bounds import text
+from system_under_test.common.openapi import problems
 from system_under_test.common.problems import Problem
 
 from . import repository, service
@@ -18,14 +20,27 @@ from .domain import User, issue_token
 router = APIRouter()
 
 
+# What the contract promises is what is accepted: one @, no blanks, a dot in the domain.
+Email = Annotated[
+    str, Field(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00.]+(\.[^@\s\x00.]+)+$")
+]
+Password = Annotated[str, text(256, min_length=8)]
+
+
 class Registration(BaseModel):
-    email: EmailStr
-    password: str = Field(min_length=8, max_length=256)
+    """Roles are the platform's to grant: a body naming them is refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: Password
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=256)
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, text(320)]
+    password: Annotated[str, text(256)]
 
 
 class UserOut(BaseModel):
@@ -45,13 +60,13 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, responses=problems(409))
 async def register(body: Registration, request: Request) -> UserOut:
     user = await service.register(request.app.state.db, body.email, body.password)
     return UserOut.of(user)
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=problems(401))
 async def login(body: Credentials, request: Request) -> TokenOut:
     settings = request.app.state.settings
     user = await service.authenticate(request.app.state.db, body.email, body.password)
@@ -65,7 +80,7 @@ async def login(body: Credentials, request: Request) -> TokenOut:
     return TokenOut(access_token=token, expires_in=settings.token_ttl_seconds)
 
 
-@router.get("/users/me")
+@router.get("/users/me", responses=problems(401, 404))
 async def me(principal: CurrentPrincipal, request: Request) -> UserOut:
     try:
         user_id = uuid.UUID(principal.subject)

@@ -275,6 +275,21 @@ def test_connection_settings_flow_into_the_services(render: Render) -> None:
     assert probes["PROBES_GATEWAY_URL"] == f"http://{full('gateway')}:8000"
 
 
+def test_gateway_replicas_share_their_rate_limit_counts_when_given_a_store(
+    render: Render,
+) -> None:
+    alone = env_of(render({}), "gateway")
+    assert alone["GATEWAY_RATE_LIMIT"] == "50/second;1000/minute"
+    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in alone
+    shared = env_of(
+        render({"rateLimit": {"limits": "5/second", "storageUrl": "redis://redis:6379/0"}}),
+        "gateway",
+    )
+    assert shared["GATEWAY_RATE_LIMIT"] == "5/second"
+    assert shared["GATEWAY_RATE_LIMIT_STORAGE_URL"] == "redis://redis:6379/0"
+    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in env_of(render({}), "order-service")
+
+
 def test_existing_secrets_replace_the_chart_secrets(render: Render) -> None:
     objects = render(SCENARIOS["existing-secrets"])
     assert of_kind(objects, "Secret") == []

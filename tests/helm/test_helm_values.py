@@ -19,6 +19,7 @@ from helm_render import CHART, NAMESPACE, RELEASE
         ({"image": {"repository": None}}, "at '/image': missing property 'repository'"),
         ({"replicas": 3}, "additional properties 'replicas' not allowed"),
         ({"auth": {"adminToken": "short"}}, "at '/auth/adminToken': minLength"),
+        ({"rateLimit": {"storageUrl": "memcached://x:11211"}}, "at '/rateLimit/storageUrl'"),
         ({"kafka": {"external": {"bootstrapServers": "kafka"}}}, "bootstrapServers"),
         ({"postgresql": {"auth": {"password": "p@ss/word"}}}, "at '/postgresql/auth/password'"),
         (

@@ -174,6 +174,12 @@ probe-runner:
 {{- if $facts.kafka -}}
 {{- $_ := set $env "KAFKA_BOOTSTRAP_SERVERS" (include "commerce-platform.kafkaBootstrap" $root) -}}
 {{- end -}}
+{{- if eq .component "gateway" -}}
+{{- $_ := set $env "GATEWAY_RATE_LIMIT" $root.Values.rateLimit.limits -}}
+{{- with $root.Values.rateLimit.storageUrl -}}
+{{- $_ := set $env "GATEWAY_RATE_LIMIT_STORAGE_URL" . -}}
+{{- end -}}
+{{- end -}}
 {{- range $name, $value := $values.env -}}
 {{- $_ := set $env $name (toString $value) -}}
 {{- end -}}

@@ -94,6 +94,48 @@ def test_breaker_reopens_when_the_trial_fails_and_forgets_abandoned_trials() -> 
     assert breaker.state is BreakerState.OPEN
 
 
+def caller_aware_breaker(peer: str, min_failing_callers: int) -> CircuitBreaker:
+    return CircuitBreaker(
+        "svc",
+        peer,
+        failure_threshold=3,
+        reset_timeout=5,
+        clock=FakeClock(),
+        min_failing_callers=min_failing_callers,
+    )
+
+
+def fail(breaker: CircuitBreaker, *callers: str | None) -> None:
+    for caller in callers:
+        breaker.before_call()
+        breaker.record_failure(caller)
+
+
+def test_one_callers_failures_never_open_the_breaker_but_several_callers_do() -> None:
+    breaker = caller_aware_breaker("peer-c", min_failing_callers=2)
+    fail(breaker, *["ip:10.0.0.66"] * 50)  # one client replaying a request that crashes
+    assert breaker.state is BreakerState.CLOSED
+    fail(breaker, "sub:someone-else")  # a second client fails too: an outage
+    assert breaker.state is BreakerState.OPEN
+
+
+def test_a_success_starts_the_count_of_failing_callers_again() -> None:
+    breaker = caller_aware_breaker("peer-d", min_failing_callers=2)
+    fail(breaker, "a", "b")
+    breaker.before_call()
+    breaker.record_success()  # someone was served: the upstream works
+    fail(breaker, "a", "c")
+    assert breaker.state is BreakerState.CLOSED  # two failures since the success
+    fail(breaker, "d")
+    assert breaker.state is BreakerState.OPEN
+
+
+def test_failed_connections_open_the_breaker_whoever_asked() -> None:
+    breaker = caller_aware_breaker("peer-e", min_failing_callers=3)
+    fail(breaker, None, None, None)  # connection refused: no request was delivered
+    assert breaker.state is BreakerState.OPEN
+
+
 def test_fault_rules_match_by_glob_and_method_and_spare_admin_paths() -> None:
     registry = FaultRegistry()
     registry.set([FaultRule(route="/orders*", method="POST", error_rate=1.0)])

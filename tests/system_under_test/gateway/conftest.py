@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from itertools import count
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from gateway_stand_ins import (
     BREAKER_THRESHOLD,
     BURST_PER_SECOND,
+    CLIENT_TIMEOUT_S,
     MAX_BODY_BYTES,
     UPSTREAM_TIMEOUT_S,
     Keys,
@@ -31,11 +33,20 @@ def keys() -> Keys:
 
 
 @pytest.fixture(scope="session")
-def gateway(keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+def jwks_fetches() -> list[float]:
+    """When the stand-in JWKS endpoint was read (monotonic seconds)."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def gateway(
+    keys: Keys, jwks_fetches: list[float], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningGateway]:
     jwks_app = FastAPI()
 
     @jwks_app.get("/.well-known/jwks.json")
     async def jwks() -> dict[str, Any]:
+        jwks_fetches.append(time.monotonic())
         return keys.jwks()
 
     log_file = tmp_path_factory.mktemp("gateway") / "gateway.log"
@@ -57,6 +68,8 @@ def gateway(keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
             GATEWAY_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
             GATEWAY_BREAKER_FAILURE_THRESHOLD=str(BREAKER_THRESHOLD),
             GATEWAY_BREAKER_RESET_S="60",
+            GATEWAY_HEADER_TIMEOUT_S=str(CLIENT_TIMEOUT_S),
+            GATEWAY_BODY_TIMEOUT_S=str(CLIENT_TIMEOUT_S),
         ) as running,
     ):
         yield running

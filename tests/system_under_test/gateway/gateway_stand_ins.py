@@ -38,6 +38,7 @@ UPSTREAM_TIMEOUT_S = 1.0
 MAX_BODY_BYTES = 64 * 1024
 BURST_PER_SECOND = 8
 BREAKER_THRESHOLD = 3
+CLIENT_TIMEOUT_S = 1.0  # request headers and bodies must arrive within this
 
 
 def free_port() -> int:
@@ -127,6 +128,7 @@ class Keys:
         expires_in: int = 300,
         audience: str = AUDIENCE,
         key: rsa.RSAPrivateKey | None = None,
+        kid: str = KID,
     ) -> str:
         now = int(time.time())
         claims = {
@@ -137,7 +139,7 @@ class Keys:
             "iat": now,
             "exp": now + expires_in,
         }
-        return jwt.encode(claims, key or self.signing, algorithm="RS256", headers={"kid": KID})
+        return jwt.encode(claims, key or self.signing, algorithm="RS256", headers={"kid": kid})
 
     def unsigned_token(self) -> str:
         def part(data: dict[str, Any]) -> str:
