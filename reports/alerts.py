@@ -151,17 +151,23 @@ class Allowance:
 
 
 def unexpected_pages(
-    record: GameRecord, notifications: list[Notification], allowed: list[Allowance] | None = None
+    record: GameRecord,
+    notifications: list[Notification],
+    allowed: list[Allowance] | None = None,
+    not_before: float | None = None,
 ) -> list[Page]:
     """Firing pages that no round allowed at that time: noise. ``allowed`` is, per round,
-    what it may page with (default: its expected alerts). An alert that Alertmanager
-    re-sends (same fingerprint and start) counts once."""
+    what it may page with (default: its expected alerts). Pages before ``not_before``
+    (the ramp of the game, whose windows reach back before the load) are not judged. An
+    alert that Alertmanager re-sends (same fingerprint and start) counts once."""
     windows = attribution_windows(record)
     per_round = allowed or [Allowance(set(r.expected_alerts), set()) for r in record.rounds]
     seen: set[tuple[str, str | None]] = set()
     pages = []
     for note in notifications:
         if note.status != "firing" or note.severity != "page":
+            continue
+        if not_before is not None and note.received_at < not_before:
             continue
         identity = (note.fingerprint or json.dumps(note.labels, sort_keys=True), note.starts_at)
         if identity in seen:

@@ -47,6 +47,9 @@ from slo.rules import alert_name, events_expression
 SPECS_DIR = Path(__file__).resolve().parents[1] / "slo" / "specs"
 MIN_SEGMENT_S = 10  # a stretch shorter than this holds too few scrapes to rate
 RAMP_S = 15  # users spawning and test data being made: not yet steady
+# A page's windows reach back this far (the game profile's shortest alert window): one
+# received this soon after the ramp was caused by the ramp.
+NOISE_GRACE_S = 30
 RECOVERY_MARGIN_S = 10  # two scrapes: the last fault-time samples are out of the way
 CONFIRM_MARGIN_S = 15  # a fault's evidence is scraped and evaluated within this
 MAX_POINTS = 10_000  # Prometheus refuses range queries above 11,000 points
@@ -530,7 +533,10 @@ def measure(
         noise=NoiseResult(
             available=notifications is not None,
             unexpected_pages=alerts.unexpected_pages(
-                record, notifications or [], allowed_pages(record, slos)
+                record,
+                notifications or [],
+                allowed_pages(record, slos),
+                not_before=record.started_at + RAMP_S + NOISE_GRACE_S,
             ),
         ),
         integrity=record.audit,

@@ -7,7 +7,8 @@ that ``promtool tsdb create-blocks-from openmetrics`` backfills into a real Prom
 Timeline (seconds after t0): warm-up until 30; round ``kill-product-service`` 60-150
 with its fault 80-110 (every browse request is a 5xx, browsing is clean again at 120);
 round ``product-latency`` 170-250 with its fault 190-210 (browse requests take 0.8 s);
-the game ends at 300. A stray page (CheckoutLatencyBudgetBurn) arrives during warm-up.
+the game ends at 300. A stray page (CheckoutLatencyBudgetBurn) arrives at 50 s, after the
+ramp and before the first fault.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ FIRING = {
 }
 # the receiver's log: (alertname, severity, status, received after t0)
 NOTIFICATIONS = (
-    ("CheckoutLatencyBudgetBurn", "page", "firing", 40.0),
+    ("CheckoutLatencyBudgetBurn", "page", "firing", 50.0),
     ("TargetDown", "page", "firing", 88.0),
     ("GatewayBrowseAvailabilityBudgetBurn", "page", "firing", 97.0),
     ("GatewayBrowseAvailabilityBudgetBurn", "page", "firing", 127.0),  # a repeat
