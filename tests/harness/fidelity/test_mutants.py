@@ -18,7 +18,7 @@ KINDS_REQUIRED = {
 
 def test_mutants_cover_every_kind_of_regression() -> None:
     mutants = load_mutants()
-    assert KINDS_REQUIRED <= {m.kind for m in mutants}
+    assert {m.kind for m in mutants} >= KINDS_REQUIRED
     assert len(mutants) >= 8
 
 
@@ -42,7 +42,7 @@ def test_a_mutant_that_no_longer_matches_is_refused(tmp_path: Path) -> None:
         name="twice", kind="errors", description="d",
         edits=[Edit(file="code.py", find="x = 1", replace="x = 2")],
     )  # fmt: skip
-    with pytest.raises(MutantError, match="occurs 2 times in code.py"):
+    with pytest.raises(MutantError, match=r"occurs 2 times in code\.py"):
         twice.apply(tmp_path)
 
 
