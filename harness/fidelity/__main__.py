@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fidelity: {len(chosen)} mutants and {args.clean} clean games of the "
           f"{args.profile} profile, one at a time; work in {root}", flush=True)  # fmt: skip
     outcomes = []
-    for index, (mutant, label) in enumerate(plan, start=1):
+    for index, (planned, label) in enumerate(plan, start=1):
         print(f"[{index}/{len(plan)}] {label}: playing...", flush=True)
         try:
-            outcome = run_one(mutant, label, args.profile, root)
+            outcome = run_one(planned, label, args.profile, root)
         except MutantError as exc:
             print(f"fidelity: error: {exc}", file=sys.stderr)
             return 2

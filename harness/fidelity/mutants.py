@@ -64,7 +64,8 @@ class MutantFile(BaseModel):
 
 
 def load_mutants(path: Path = MUTANTS_FILE) -> list[Mutant]:
-    mutants = load_model(path, MutantFile, MutantError, not_mapping="a mapping with mutants").mutants
+    document = load_model(path, MutantFile, MutantError, not_mapping="a mapping with mutants")
+    mutants = document.mutants
     names = [m.name for m in mutants]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
