@@ -258,17 +258,19 @@ def restore_platform(
 
 def drive_traffic(
     duration_s: float,
-    browsers: int = 2,
+    browsers: int = 1,
     order_every_s: float = 0.0,
+    browse_every_s: float = 0.25,
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> dict[str, int]:
     """Keep the platform under light load through the gateway for ``duration_s``.
 
-    ``browsers`` threads list and view products; with ``order_every_s`` > 0 one more
-    thread places an order that often. Run it as a background activity so the fault
-    lands under load. Returns request counts by outcome: ok, error (4xx/5xx) and
-    unreachable.
+    ``browsers`` threads list products every ``browse_every_s``; with ``order_every_s``
+    > 0 one more thread places an order that often. Run it as a background activity so
+    the fault lands under load (light on purpose: in a game, Locust is the load; this only
+    makes sure a fault meets requests). Returns request counts by outcome: ok, error
+    (4xx/5xx) and unreachable.
     """
     base = platform.gateway_url(configuration)
     counts = {"ok": 0, "error": 0, "unreachable": 0}
@@ -287,7 +289,7 @@ def drive_traffic(
                     count("ok" if response.status_code < 400 else "error")
                 except httpx.HTTPError:
                     count("unreachable")
-                time.sleep(0.1)
+                time.sleep(browse_every_s)
 
     def order() -> None:
         shopper = Shopper(base, timeout=2.0)

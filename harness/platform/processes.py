@@ -78,6 +78,23 @@ def signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
         os.killpg(process.pid, sig)
 
 
+# A component that is (re)starting runs at this niceness until it is ready. Python
+# services burn seconds of CPU importing their libraries; on a shared host that would
+# starve their healthy neighbours, which in Kubernetes sit behind their own CPU limits.
+STARTING_NICENESS = 10
+
+
+def can_restore_priority() -> bool:
+    """Lowering a process' priority is allowed to anyone; raising it back needs root."""
+    return os.geteuid() == 0
+
+
+def set_group_niceness(process: subprocess.Popen[bytes], niceness: int) -> None:
+    """Set the niceness of the child's process group (helpers included)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.setpriority(os.PRIO_PGRP, process.pid, niceness)
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     """Whether something listens there. Like a server, ignore connections in TIME_WAIT."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -10,6 +10,11 @@ started again after an exponential backoff (0.5 s doubling to 30 s, reset once i
 been up for a minute). A component started with a value another component published
 (the dev broker's address) is restarted when that value changes, because a restarted
 dev broker listens on a new port. A paused component (SIGSTOP) keeps its port.
+
+CPU isolation: a (re)starting component runs at niceness 10 until it is ready, so its
+start-up (seconds of imports for a Python service) does not starve the ready components
+on the same cores, as per-pod CPU limits would prevent in Kubernetes (root only: raising
+the priority back needs it).
 """
 
 from __future__ import annotations
@@ -138,6 +143,9 @@ class Supervisor:
         self._server_task: asyncio.Task[None] | None = None
         self._failure: asyncio.Future[None] | None = None
         self._closed = False
+        # Starting components yield the CPU to ready ones (only where their priority can
+        # be raised again once they are ready).
+        self._deprioritise_starts = processes.can_restore_priority()
         from harness.platform.receiver import AlertLog
 
         self.alerts = AlertLog(topology.run_dir / "alerts.jsonl")
@@ -316,6 +324,8 @@ class Supervisor:
             cwd=self.topology.project_root,
             user=component.user,
         )
+        if self._deprioritise_starts:
+            processes.set_group_niceness(rt.process, processes.STARTING_NICENESS)
         rt.started_at = time.time()
         rt.ready_at = None
         self.write_topology()  # keep "what runs where" current, pids included
@@ -357,6 +367,8 @@ class Supervisor:
             self._failure.set_exception(error(report))
 
     def _became_ready(self, rt: Runtime, facts: dict[str, str]) -> None:
+        if self._deprioritise_starts and rt.process is not None:
+            processes.set_group_niceness(rt.process, 0)
         rt.state = "ready"
         rt.ready_at = time.time()
         rt.ever_ready = True

@@ -29,7 +29,7 @@ async def on_order_placed(session: AsyncSession, event: Event) -> None:
         outcome = make_event(event.order_id, StockRejected(reason=reason, product_ids=short))
     else:
         for product_id, quantity in wanted.items():
-            await repository.adjust_stock(session, product_id, -quantity)
+            await repository.adjust_stock(session, product_id, -quantity, "reserve", event.order_id)
             await repository.add_reservation(session, event.order_id, product_id, quantity)
         outcome = make_event(
             event.order_id,
@@ -45,7 +45,7 @@ async def on_order_placed(session: AsyncSession, event: Event) -> None:
 
 async def on_order_cancelled(session: AsyncSession, event: Event) -> None:
     for product_id, quantity in await repository.release_reservations(session, event.order_id):
-        await repository.adjust_stock(session, product_id, quantity)
+        await repository.adjust_stock(session, product_id, quantity, "release", event.order_id)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -66,6 +66,24 @@ reservations = Table(
 )
 
 
+# Every change of a product's stock, written in the same transaction as the change: the
+# ledger explains each stock level, so the integrity audit can reconcile stock with the
+# orders that reserved and released it.
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("product_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("delta", Integer, nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("order_id", UUID(as_uuid=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(
+        "reason IN ('initial', 'admin', 'reserve', 'release')", name="stock_movement_reason"
+    ),
+)
+
+
 def _to_product(row: Any) -> Product:
     return Product(**{c.name: getattr(row, c.name) for c in products.columns})
 
@@ -116,12 +134,20 @@ async def insert_product(session: AsyncSession, values: dict[str, Any]) -> Produ
         .returning(products)
     )
     row = (await session.execute(stmt)).first()
-    return _to_product(row) if row else None
+    if row is None:
+        return None
+    product = _to_product(row)
+    await _record_movement(session, product.id, product.stock, "initial")
+    return product
 
 
 async def update_product(
     session: AsyncSession, product_id: uuid.UUID, values: dict[str, Any]
 ) -> Product | None:
+    before = None
+    if "stock" in values:
+        locked = await lock_products(session, [product_id])
+        before = locked.get(product_id)
     stmt = (
         update(products)
         .where(products.c.id == product_id)
@@ -129,7 +155,12 @@ async def update_product(
         .returning(products)
     )
     row = (await session.execute(stmt)).first()
-    return _to_product(row) if row else None
+    if row is None:
+        return None
+    product = _to_product(row)
+    if before is not None and product.stock != before:
+        await _record_movement(session, product_id, product.stock - before, "admin")
+    return product
 
 
 async def lock_products(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -143,11 +174,33 @@ async def lock_products(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uui
     return {r.id: r.stock for r in rows}
 
 
-async def adjust_stock(session: AsyncSession, product_id: uuid.UUID, delta: int) -> None:
+async def adjust_stock(
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    delta: int,
+    reason: str,
+    order_id: uuid.UUID | None = None,
+) -> None:
+    """Move stock by ``delta`` for an order (reason ``reserve`` or ``release``)."""
     await session.execute(
         update(products)
         .where(products.c.id == product_id)
         .values(stock=products.c.stock + delta, updated_at=func.now())
+    )
+    await _record_movement(session, product_id, delta, reason, order_id)
+
+
+async def _record_movement(
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    delta: int,
+    reason: str,
+    order_id: uuid.UUID | None = None,
+) -> None:
+    await session.execute(
+        stock_movements.insert().values(
+            product_id=product_id, delta=delta, reason=reason, order_id=order_id
+        )
     )
 
 

@@ -3,8 +3,10 @@ and a start that lost a port to another process is retried on new free ports."""
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from harness.platform import processes
 from harness.platform.readiness import HttpOk
 from harness.platform.supervisor import Platform, PortConflict
 from harness.platform.topology import Component, Ports, Topology
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # starts servers
 
@@ -75,4 +78,42 @@ def test_the_start_is_retried_on_new_ports_when_one_was_taken(
         assert tried[0] == held_port and len(tried) == 2
         assert [row["state"] for row in platform.status()] == ["ready"]
     finally:
+        platform.stop()
+
+
+def test_a_starting_component_yields_the_cpu_until_it_is_ready(tmp_path: Path) -> None:
+    """Its start-up must not starve ready neighbours (root can restore the priority)."""
+    assert processes.can_restore_priority(), "the suite runs as root (tc, namespaces, nice)"
+    (port, control_port) = processes.free_ports(2)
+    slow_start = (
+        f"import time, http.server; time.sleep(3); "
+        f"http.server.HTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler)"
+        ".serve_forever()"
+    )
+    server = Component(
+        name="web",
+        command=(sys.executable, "-c", slow_start),
+        port=port,
+        ready=HttpOk(f"http://127.0.0.1:{port}/"),
+        metrics_path=None,
+    )
+    topology = Topology((server,), Ports({"harness": control_port}), tmp_path, Path.cwd())
+    platform = Platform(topology)
+    starter = threading.Thread(target=platform.start, kwargs={"timeout": 30})
+    starter.start()
+    try:
+
+        def starting_pid() -> int | None:
+            if platform.supervisor is None:
+                return None
+            rows = platform.status()
+            return rows[0]["pid"] if rows and rows[0]["state"] == "starting" else None
+
+        pid = wait_until(starting_pid, within=10, what="the component starting")
+        assert os.getpriority(os.PRIO_PROCESS, pid) == processes.STARTING_NICENESS
+        starter.join(30)
+        assert platform.status()[0]["state"] == "ready"
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 0
+    finally:
+        starter.join(30)
         platform.stop()

@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+
+from harness.platform.processes import free_ports
+from tests.waiting import answers, start_on_free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[3]
 KID = "test-key-1"
@@ -42,9 +44,9 @@ CLIENT_TIMEOUT_S = 1.0  # request headers and bodies must arrive within this
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on (for "the upstream is down" addresses)."""
+    (port,) = free_ports(1)
+    return port
 
 
 class ServerThread:
@@ -62,11 +64,8 @@ class ServerThread:
 
     def __enter__(self) -> ServerThread:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("stand-in server did not start")
-            time.sleep(0.02)
+        wait_until(lambda: self.server.started, within=10, interval=0.02,
+                   what=f"stand-in server on {self.url} starting")  # fmt: skip
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -172,36 +171,26 @@ def gateway_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gateway exited early:\n{log_file.read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"gateway not ready in time:\n{log_file.read_text()}")
-
-
 @contextlib.contextmanager
 def run_gateway(log_file: Path, **settings: str) -> Iterator[RunningGateway]:
     """``python -m system_under_test.gateway`` as its own process, logging to a file."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log_file.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "system_under_test.gateway"],
-            cwd=REPO,
-            env=gateway_env(GATEWAY_PORT=str(port), **settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with log_file.open("wb") as log:
+
+        def spawn(port: int) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "system_under_test.gateway"],
+                cwd=REPO,
+                env=gateway_env(GATEWAY_PORT=str(port), **settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+        process, port = start_on_free_port(
+            spawn, lambda port: answers(f"http://127.0.0.1:{port}/readyz"), log_file,
+            what="gateway", within=20,
+        )  # fmt: skip
         try:
-            wait_ready(url, process, log_file)
-            yield RunningGateway(url=url, log_file=log_file)
+            yield RunningGateway(url=f"http://127.0.0.1:{port}", log_file=log_file)
         finally:
             process.terminate()
             try:

@@ -21,7 +21,9 @@ def _address(url: str) -> tuple[str, int]:
     return host, int(port)
 
 
-async def _slowloris(url: str, source: str, trickle: bool) -> tuple[float, bytes]:
+async def _slowloris(
+    url: str, source: str, trickle: bool, connected: asyncio.Event
+) -> tuple[float, bytes]:
     """Send a request line, then (``trickle``) one header byte at a time, as long as the
     server lets us; return how long it did and what it answered.
 
@@ -32,6 +34,7 @@ async def _slowloris(url: str, source: str, trickle: bool) -> tuple[float, bytes
     started = time.monotonic()
     writer.write(b"GET /products HTTP/1.1\r\nHost: gateway\r\n")
     await writer.drain()
+    connected.set()
     answer = b""
     try:
         async with asyncio.timeout(CLIENT_TIMEOUT_S * 10):
@@ -54,11 +57,13 @@ async def _slowloris(url: str, source: str, trickle: bool) -> tuple[float, bytes
 
 
 async def test_slowloris_is_cut_off_while_others_are_served(gateway: RunningGateway) -> None:
+    connected = [asyncio.Event() for _ in range(SLOW_CLIENTS)]
     slow = [
-        asyncio.create_task(_slowloris(gateway.url, f"127.0.1.{n}", trickle=n > 0))
+        asyncio.create_task(_slowloris(gateway.url, f"127.0.1.{n}", n > 0, connected[n]))
         for n in range(SLOW_CLIENTS)
     ]
-    await asyncio.sleep(0.2)
+    # Every slow client holds its connection before the others are served.
+    await asyncio.wait_for(asyncio.gather(*(c.wait() for c in connected)), timeout=5)
     transport = httpx.AsyncHTTPTransport(local_address="127.0.2.1")
     async with httpx.AsyncClient(base_url=gateway.url, transport=transport, timeout=5) as c:
         for _ in range(5):  # others are served promptly while the slow clients hang on

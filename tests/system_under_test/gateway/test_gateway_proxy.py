@@ -21,6 +21,8 @@ from gateway_stand_ins import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.waiting import await_until
+
 pytestmark = pytest.mark.slow  # starts servers
 
 PROBLEM = "application/problem+json"
@@ -247,16 +249,14 @@ async def test_request_id_and_trace_context_reach_the_upstream(
     assert match, traceparent
     trace_id = match.group(1)
 
-    deadline = time.monotonic() + 3
-    access: list[dict[str, Any]] = []
-    while not access and time.monotonic() < deadline:
-        access = [
+    async def access_lines() -> list[dict[str, Any]]:
+        return [
             e
             for e in gateway.log_entries()
             if e.get("logger") == "access" and e.get("request_id") == request_id
         ]
-        await asyncio.sleep(0.05)
-    assert access, "no access log line for the request"
+
+    access = await await_until(access_lines, within=3, what="the request's access log line")
     assert access[0]["trace_id"] == trace_id
     assert access[0]["route"] == "/products/{product_id}"
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import redis
 from gateway_stand_ins import RunningGateway, ServerThread, echo_app, free_port, run_gateway
+
+from tests.waiting import start_on_free_port
 
 LIMIT = 6
 # An hour-long window: a test never straddles two windows of the sliding counter.
@@ -24,35 +25,28 @@ REDIS_SERVER = shutil.which("redis-server")
 def redis_server(directory: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """redis-server on a free port; another process taking the port first is retried."""
     assert REDIS_SERVER is not None, "redis-server is missing: run scripts/bootstrap.sh"
-    for _ in range(5):
-        port = free_port()
-        log = (directory / f"redis-{port}.log").open("wb")
-        server = subprocess.Popen(
+    log_path = directory / "redis.log"
+    log = log_path.open("wb")
+
+    def spawn(port: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             # No persistence: the counts live as long as the test.
             [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-            cwd=directory,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-        deadline = time.monotonic() + 10
-        while server.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(redis.RedisError):
-                if client.ping():
-                    break
-            time.sleep(0.05)
-        else:
-            server.kill()
-            server.wait()
-            continue  # the port was taken between choosing and binding it, or no start
-        try:
-            yield f"redis://127.0.0.1:{port}/0", server
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            log.close()
-        return
-    raise RuntimeError(f"redis-server did not start; see {directory}")
+            cwd=directory, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def pings(port: int) -> bool:
+        with contextlib.suppress(redis.RedisError):
+            return bool(redis.Redis(host="127.0.0.1", port=port, socket_timeout=1).ping())
+        return False
+
+    server, port = start_on_free_port(spawn, pings, log_path, what="redis-server", within=10)
+    try:
+        yield f"redis://127.0.0.1:{port}/0", server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
 
 
 @contextlib.contextmanager

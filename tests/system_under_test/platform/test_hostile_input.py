@@ -6,7 +6,6 @@ The expected answers are the ones documented in docs/security.md.
 from __future__ import annotations
 
 import contextlib
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ import pytest
 from shop import Shop, auth, metric_value
 
 from harness.platform.supervisor import Platform
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -56,14 +56,12 @@ def planted_fault(platform: Platform, service: str, **rule: Any) -> Iterator[Non
 
 
 def wait_until_browsing_works(shop: Shop, within: float = 20.0) -> None:
-    deadline = time.monotonic() + within
-    status = 0
-    while time.monotonic() < deadline:
-        status = shop.http.get("/products", params={"limit": 1}).status_code
-        if status == 200:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"browsing still answers {status} {within:g} s after the fault")
+    wait_until(
+        lambda: shop.http.get("/products", params={"limit": 1}).status_code == 200,
+        within=within,
+        interval=0.5,
+        what="browsing answering 200 again after the fault",
+    )
 
 
 # --- No 500 from bad input ---------------------------------------------------------
