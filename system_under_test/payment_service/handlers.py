@@ -28,7 +28,7 @@ from .provider import ChargeResult, PaymentProvider, ProviderUnavailable
 log = logging.getLogger(__name__)
 
 
-def _failure_code(result: ChargeResult) -> str:
+def failure_code(result: ChargeResult) -> str:
     if result.charge_id is None:
         return PROVIDER_UNAVAILABLE
     return result.decline_code or DEFAULT_FAILURE_CODE
@@ -67,7 +67,7 @@ def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str
         outcome = (
             PaymentSucceeded(payment_id=payment_id, amount_cents=reserved.total_cents)
             if result.captured
-            else PaymentFailed(reason=result.reason or "declined", code=_failure_code(result))
+            else PaymentFailed(reason=result.reason or "declined", code=failure_code(result))
         )
         await add_to_outbox(session, repository.outbox, make_event(event.order_id, outcome))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from system_under_test.common.messaging.events import PaymentFailed
 from system_under_test.order_service.domain import (
     CurrencyMismatch,
     InvalidTransition,
@@ -17,6 +18,8 @@ from system_under_test.order_service.domain import (
     request_fingerprint,
 )
 from system_under_test.payment_provider.ledger import Behaviour, Ledger
+from system_under_test.payment_service.handlers import failure_code
+from system_under_test.payment_service.provider import ChargeResult
 from system_under_test.product_service.domain import parse_attribute_filters
 from system_under_test.user_service.domain import hash_password, normalise_email, verify_password
 
@@ -106,3 +109,14 @@ def test_provider_ledger_in_a_file_outlives_the_process_that_wrote_it(tmp_path: 
     ]
     first_page = reopened.page(after=0, limit=1)
     assert [c.idempotency_key for c in reopened.page(first_page[-1].seq, 10)] == ["order-2"]
+
+
+def test_a_failed_payment_names_its_cause_for_the_order_service() -> None:
+    unreachable = ChargeResult(charge_id=None, captured=False, reason="provider unavailable")
+    by_issuer = ChargeResult(uuid.uuid4(), captured=False, reason="x", decline_code="card_declined")
+    unknown = ChargeResult(uuid.uuid4(), captured=False, reason="declined")
+    assert failure_code(unreachable) == "provider_unavailable"
+    assert failure_code(by_issuer) == "card_declined"
+    assert failure_code(unknown) == "declined"
+    # Events written before codes existed read as a plain decline.
+    assert PaymentFailed.model_validate({"reason": "declined"}).code == "declined"
