@@ -34,6 +34,7 @@ SERVICES = ("order-service", "product-service", "payment-service")
 PROVIDER = "payment-provider"
 DEFAULT_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the local platform's documented default
 LEDGER_PAGE = 5000
+SETTLE_MARGIN_S = 2  # longer than placing an order takes (one short transaction)
 MAX_IDS_SHOWN = 20
 
 # An offending id and when the order, event or product it concerns was created
@@ -146,8 +147,11 @@ def invariant_result(
     )
 
 
-def _undelivered(urls: Mapping[str, str], until: datetime | None = None) -> list[Finding]:
-    """Events emitted (up to ``until``) that a consumer of their type has not applied."""
+def _undelivered(
+    urls: Mapping[str, str], since: datetime | None = None, until: datetime | None = None
+) -> list[Finding]:
+    """Events emitted (between ``since`` and ``until``, when given) that a consumer of
+    their type has not applied."""
     applied = {
         s: {str(r[0]) for r in _rows(urls[s], "SELECT event_id FROM inbox")} for s in SERVICES
     }
@@ -156,19 +160,15 @@ def _undelivered(urls: Mapping[str, str], until: datetime | None = None) -> list
         events = _rows(
             urls[producer],
             "SELECT event_id, type, created_at FROM outbox "
-            "WHERE %(until)s::timestamptz IS NULL OR created_at <= %(until)s",
-            {"until": until},
+            "WHERE (%(since)s::timestamptz IS NULL OR created_at >= %(since)s) "
+            "AND (%(until)s::timestamptz IS NULL OR created_at <= %(until)s)",
+            {"since": since, "until": until},
         )
         for event_id, event_type, created in events:
             for consumer in CONSUMED_BY.get(event_type, ()):
                 if str(event_id) not in applied[consumer]:
                     missing.append((f"{consumer}:{event_type}:{event_id}", created))
     return missing
-
-
-def undelivered_events(urls: Mapping[str, str]) -> list[str]:
-    """Events some service emitted that a consumer of their type has not applied yet."""
-    return [ident for ident, _ in _undelivered(urls)]
 
 
 def _unsettled(urls: Mapping[str, str], since: datetime | None) -> int:
@@ -178,12 +178,7 @@ def _unsettled(urls: Mapping[str, str], since: datetime | None) -> int:
         "AND (%(since)s::timestamptz IS NULL OR created_at >= %(since)s)",
         {"since": since},
     )
-    undelivered = [
-        ident
-        for ident, created in _undelivered(urls)
-        if since is None or created is None or created >= since
-    ]
-    return int(pending_orders[0][0]) + len(undelivered)
+    return int(pending_orders[0][0]) + len(_undelivered(urls, since=since))
 
 
 def wait_until_settled(
@@ -238,7 +233,7 @@ def _money_invariants(
         invariant_result(
             "cancelled_orders_keep_no_capture",
             "no CANCELLED order keeps a capture at the provider (refunded is fine)",
-            [(o, when(o)) for o, s in status.items() if s == "CANCELLED" and captures[o]],
+            [(o, when(o)) for o, s in status.items() if s == "CANCELLED" and o in captures],
             since,
         ),
         invariant_result(
@@ -250,7 +245,7 @@ def _money_invariants(
         invariant_result(
             "confirmed_orders_captured",
             "every CONFIRMED order is captured at the provider",
-            [(o, when(o)) for o, s in status.items() if s == "CONFIRMED" and not captures[o]],
+            [(o, when(o)) for o, s in status.items() if s == "CONFIRMED" and o not in captures],
             since,
         ),
     ]
@@ -274,39 +269,50 @@ def run_audit(
     if since is not None and since.tzinfo is None:
         raise ValueError("since must carry a time zone")
     waited = wait_until_settled(urls, settle_timeout_s, progress, since)
-    # What exists now is judged; anything newer arrived while the audit reads.
-    (cutoff,) = _rows(urls["order-service"], "SELECT now()")[0]
-    upto = {"cutoff": cutoff}
+    # Judged: what existed when the platform was found settled. Orders placed since then
+    # (the probes never stop) are the next audit's; the margin covers an order whose
+    # transaction had begun but not yet committed when the settle check looked.
+    (cutoff,) = _rows(urls["order-service"], f"SELECT now() - interval '{SETTLE_MARGIN_S} s'")[0]
 
     orders = _rows(
         urls["order-service"],
         "SELECT id, status, created_at FROM orders WHERE created_at <= %(cutoff)s",
-        upto,
+        {"cutoff": cutoff},
     )
     status = {str(order_id): s for order_id, s, _ in orders}
     created = {str(order_id): c for order_id, _, c in orders}
-    payments = _rows(
-        urls["payment-service"],
-        "SELECT order_id, status, provider_charge_id, created_at FROM payments "
-        "WHERE created_at <= %(cutoff)s",
-        upto,
-    )
+
+    def judged(order_id: Any, row_created: datetime) -> bool:
+        """A row of a judged order, or one of no known order that was there in time."""
+        return str(order_id) in status or row_created <= cutoff
+
+    payments = [
+        row
+        for row in _rows(
+            urls["payment-service"],
+            "SELECT order_id, status, provider_charge_id, created_at FROM payments",
+        )
+        if judged(row[0], row[3])
+    ]
     captured = Counter(str(order_id) for order_id, s, _, _ in payments if s == "captured")
     payment_rows = Counter(str(order_id) for order_id, _, _, _ in payments)
     payment_created = {str(order_id): c for order_id, _, _, c in payments}
     recorded_charge = {
         str(order_id): str(charge) if charge else None for order_id, _, charge, _ in payments
     }
-    reservations = _rows(
-        urls["product-service"],
-        "SELECT order_id, product_id, status FROM reservations WHERE created_at <= %(cutoff)s",
-        upto,
-    )
-    unreleased = {str(o) for o, _, s in reservations if s == "reserved"}
-    reservation_keys = Counter((str(o), str(p)) for o, p, _ in reservations)
+    reservations = [
+        row
+        for row in _rows(
+            urls["product-service"],
+            "SELECT order_id, product_id, status, created_at FROM reservations",
+        )
+        if judged(row[0], row[3])
+    ]
+    unreleased = {str(o) for o, _, s, _ in reservations if s == "reserved"}
+    reservation_keys = Counter((str(o), str(p)) for o, p, _, _ in reservations)
     negative = _rows(urls["product-service"], "SELECT id, updated_at FROM products WHERE stock < 0")
     undelivered = _undelivered(urls, until=cutoff)
-    charges = [c for c in ledger.charges() if c.order_id in status or c.created_at <= cutoff]
+    charges = [c for c in ledger.charges() if judged(c.order_id, c.created_at)]
 
     def when(order_id: str) -> datetime | None:
         return created.get(order_id, payment_created.get(order_id))
