@@ -34,7 +34,6 @@ SERVICES = ("order-service", "product-service", "payment-service")
 PROVIDER = "payment-provider"
 DEFAULT_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the local platform's documented default
 LEDGER_PAGE = 5000
-SETTLE_MARGIN_S = 2  # longer than placing an order takes (one short transaction)
 MAX_IDS_SHOWN = 20
 
 # An offending id and when the order, event or product it concerns was created
@@ -140,18 +139,14 @@ def invariant_result(
     mine: set[str] = set()
     older: set[str] = set()
     for ident, created in findings:
-        inherited = since is not None and created is not None and created < since
-        (older if inherited else mine).add(str(ident))
+        (mine if _ours(created, since) else older).add(str(ident))
     return InvariantResult(
         name, description, passed=not mine, offending=sorted(mine), inherited=sorted(older - mine)
     )
 
 
-def _undelivered(
-    urls: Mapping[str, str], since: datetime | None = None, until: datetime | None = None
-) -> list[Finding]:
-    """Events emitted (between ``since`` and ``until``, when given) that a consumer of
-    their type has not applied."""
+def _undelivered(urls: Mapping[str, str], until: datetime) -> list[Finding]:
+    """Events emitted up to ``until`` that a consumer of their type has not applied."""
     applied = {
         s: {str(r[0]) for r in _rows(urls[s], "SELECT event_id FROM inbox")} for s in SERVICES
     }
@@ -159,10 +154,8 @@ def _undelivered(
     for producer in SERVICES:
         events = _rows(
             urls[producer],
-            "SELECT event_id, type, created_at FROM outbox "
-            "WHERE (%(since)s::timestamptz IS NULL OR created_at >= %(since)s) "
-            "AND (%(until)s::timestamptz IS NULL OR created_at <= %(until)s)",
-            {"since": since, "until": until},
+            "SELECT event_id, type, created_at FROM outbox WHERE created_at <= %(until)s",
+            {"until": until},
         )
         for event_id, event_type, created in events:
             for consumer in CONSUMED_BY.get(event_type, ()):
@@ -171,33 +164,50 @@ def _undelivered(
     return missing
 
 
-def _unsettled(urls: Mapping[str, str], since: datetime | None) -> int:
-    pending_orders = _rows(
-        urls["order-service"],
-        "SELECT count(*) FROM orders WHERE status = 'PENDING' "
-        "AND (%(since)s::timestamptz IS NULL OR created_at >= %(since)s)",
-        {"since": since},
-    )
-    return int(pending_orders[0][0]) + len(_undelivered(urls, since=since))
+@dataclass(frozen=True)
+class _Snapshot:
+    """The orders as they were at ``cutoff``, once settled (or when the wait ran out)."""
+
+    orders: list[tuple[Any, ...]]  # (id, status, created_at)
+    undelivered: list[Finding]  # events emitted up to the cutoff, not yet applied
+    cutoff: datetime
+    waited_s: float
 
 
-def wait_until_settled(
+def _settled_snapshot(
     urls: Mapping[str, str],
     timeout_s: float,
-    progress: Callable[[int], None] | None = None,
-    since: datetime | None = None,
-) -> float:
-    """Wait for PENDING orders and unpublished events (created at or after ``since``, when
-    given: older ones may never settle and are not waited for); returns seconds waited."""
+    progress: Callable[[int], None] | None,
+    since: datetime | None,
+) -> _Snapshot:
+    """Read the orders until none (created at or after ``since``, when given: older ones
+    may never settle and are not waited for) is PENDING and every event emitted up to
+    the read was applied. Orders placed after the read (the probes never stop) are left
+    for the next audit."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        remaining = _unsettled(urls, since)
-        if remaining == 0:
-            break
+    while True:
+        (cutoff,) = _rows(urls["order-service"], "SELECT now()")[0]
+        orders = _rows(
+            urls["order-service"],
+            "SELECT id, status, created_at FROM orders WHERE created_at <= %(cutoff)s",
+            {"cutoff": cutoff},
+        )
+        pending = sum(
+            1 for _, status, created in orders if status == "PENDING" and _ours(created, since)
+        )
+        undelivered = _undelivered(urls, until=cutoff)
+        remaining = pending + sum(1 for _, created in undelivered if _ours(created, since))
+        waited = time.monotonic() - started
+        if remaining == 0 or waited >= timeout_s:
+            return _Snapshot(orders, undelivered, cutoff, waited)
         if progress:
             progress(remaining)
         time.sleep(0.5)
-    return time.monotonic() - started
+
+
+def _ours(created: datetime | None, since: datetime | None) -> bool:
+    """Created at or after ``since`` (everything is, without it; so is an unknown time)."""
+    return since is None or created is None or created >= since
 
 
 def _money_invariants(
@@ -268,17 +278,8 @@ def run_audit(
         raise ValueError("no payment provider to reconcile the payments with")
     if since is not None and since.tzinfo is None:
         raise ValueError("since must carry a time zone")
-    waited = wait_until_settled(urls, settle_timeout_s, progress, since)
-    # Judged: what existed when the platform was found settled. Orders placed since then
-    # (the probes never stop) are the next audit's; the margin covers an order whose
-    # transaction had begun but not yet committed when the settle check looked.
-    (cutoff,) = _rows(urls["order-service"], f"SELECT now() - interval '{SETTLE_MARGIN_S} s'")[0]
-
-    orders = _rows(
-        urls["order-service"],
-        "SELECT id, status, created_at FROM orders WHERE created_at <= %(cutoff)s",
-        {"cutoff": cutoff},
-    )
+    snapshot = _settled_snapshot(urls, settle_timeout_s, progress, since)
+    orders, cutoff = snapshot.orders, snapshot.cutoff
     status = {str(order_id): s for order_id, s, _ in orders}
     created = {str(order_id): c for order_id, _, c in orders}
 
@@ -311,7 +312,7 @@ def run_audit(
     unreleased = {str(o) for o, _, s, _ in reservations if s == "reserved"}
     reservation_keys = Counter((str(o), str(p)) for o, p, _, _ in reservations)
     negative = _rows(urls["product-service"], "SELECT id, updated_at FROM products WHERE stock < 0")
-    undelivered = _undelivered(urls, until=cutoff)
+    undelivered = snapshot.undelivered
     charges = [c for c in ledger.charges() if judged(c.order_id, c.created_at)]
 
     def when(order_id: str) -> datetime | None:
@@ -366,11 +367,11 @@ def run_audit(
         ),
         *_money_invariants(status, created, charges, recorded_charge, since),
     ]
-    in_scope = sum(1 for c in created.values() if since is None or c >= since)
+    in_scope = sum(1 for c in created.values() if _ours(c, since))
     return AuditReport(
         results=results,
         orders_checked=len(orders),
-        waited_s=waited,
+        waited_s=snapshot.waited_s,
         since=since,
         orders_in_scope=in_scope,
     )
