@@ -1,8 +1,9 @@
 """A five-minute synthetic game day written as metrics, a receiver log and a game record.
 
 The metrics are the contract's (gateway request histogram, order completion histogram,
-order outcomes, probe runs) plus Prometheus' ``ALERTS`` series, sampled every 5 s, in OpenMetrics text
-that ``promtool tsdb create-blocks-from openmetrics`` backfills into a real Prometheus.
+order outcomes, probe runs) plus Prometheus' ``ALERTS`` series, sampled every 5 s, in
+OpenMetrics text that ``promtool tsdb create-blocks-from openmetrics`` backfills into a
+real Prometheus.
 
 Timeline (seconds after t0): warm-up until 30; round ``kill-product-service`` 60-150
 with its fault 80-110 (every browse request is a 5xx, browsing is clean again at 120);
