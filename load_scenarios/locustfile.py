@@ -34,6 +34,11 @@ from load_scenarios.thresholds import (
 PASSWORD = "load-test-password"  # noqa: S105 - throwaway accounts made by the load test
 ORDER_SETTLE_S = 20.0
 SAGA_REQUEST = "order placed -> terminal"
+# The provider's test card that its issuer always declines. A share of buyers pay with it
+# (--load-declined-card-share, 3 % by default): those orders must end CANCELLED (the
+# checkout-success SLO leaves them out, as caused by the customer), so every run
+# exercises that path too.
+DECLINED_CARD = "card_declined"
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per test-data request
 
@@ -47,6 +52,12 @@ def _options(parser: Any) -> None:
     group.add_argument("--load-duration", type=float, default=60.0, help="seconds")
     group.add_argument("--load-spawn-rate", type=float, default=0.0, help="0: automatic")
     group.add_argument("--load-products", type=int, default=20, help="load-test catalog size")
+    group.add_argument(
+        "--load-declined-card-share",
+        type=float,
+        default=0.03,
+        help="share of orders paid with the card its issuer declines",
+    )
     group.add_argument("--load-thresholds", default="", help="JSON: request -> limits")
     group.add_argument("--load-report", default="", help="write the threshold verdict here")
     group.add_argument("--load-admin-email", default="admin@example.com")
@@ -219,10 +230,11 @@ class BuyingShopper(_SignedIn):
         for product in chosen:
             self.client.get(f"/products/{product}", name="/products/[id]", headers=self.headers)
         items = [{"product_id": product, "quantity": random.randint(1, 3)} for product in chosen]
+        declined = random.random() < _options_of(self.environment).load_declined_card_share
         placed_at = time.monotonic()
         with self.client.post(
             "/orders",
-            json={"items": items, "payment_method": "card"},
+            json={"items": items, "payment_method": DECLINED_CARD if declined else "card"},
             headers={**self.headers, "Idempotency-Key": uuid.uuid4().hex},
             catch_response=True,
         ) as response:
@@ -230,10 +242,11 @@ class BuyingShopper(_SignedIn):
                 response.failure(f"order refused: HTTP {response.status_code}")
                 return
             order_id = response.json()["id"]
-        self._await_terminal(order_id, placed_at)
+        self._await_terminal(order_id, placed_at, "CANCELLED" if declined else "CONFIRMED")
 
-    def _await_terminal(self, order_id: str, placed_at: float) -> None:
-        """Poll the order; report the saga's duration as a request of its own."""
+    def _await_terminal(self, order_id: str, placed_at: float, expected: str) -> None:
+        """Poll the order; report the saga's duration as a request of its own, failed
+        unless the order ended as ``expected``."""
         status = "PENDING"
         while time.monotonic() - placed_at < ORDER_SETTLE_S:
             time.sleep(0.5)
@@ -244,7 +257,7 @@ class BuyingShopper(_SignedIn):
                 status = response.json()["status"]
                 if status != "PENDING":
                     break
-        problem = None if status == "CONFIRMED" else RuntimeError(f"order ended {status}")
+        problem = None if status == expected else RuntimeError(f"order ended {status}")
         self.environment.events.request.fire(
             request_type="SAGA",
             name=SAGA_REQUEST,

@@ -46,6 +46,7 @@ class LoadPlan:
     thresholds: Mapping[str, Limits] = field(default_factory=dict)
     workers: int = 0  # 0: one local process; N: a master and N workers
     products: int = 20
+    declined_card_share: float = 0.03  # buyers paying with the card the issuer declines
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"  # noqa: S105 - the documented demo admin
 
@@ -54,6 +55,10 @@ class LoadPlan:
         scenarios.personas(self.scenario)
         if self.workers < 0:
             raise ValueError(f"workers must be 0 or more, not {self.workers}")
+        if not 0 <= self.declined_card_share <= 1:
+            raise ValueError(
+                f"declined card share must be within 0..1, not {self.declined_card_share}"
+            )
         params = shapes.ShapeParams(self.users, self.duration_s, self.peak_users, self.spawn_rate)
         return shapes.build(self.shape, params)
 
@@ -166,6 +171,8 @@ def locust_command(plan: LoadPlan, out_dir: Path) -> list[str]:
         str(plan.spawn_rate or 0),
         "--load-products",
         str(plan.products),
+        "--load-declined-card-share",
+        str(plan.declined_card_share),
         "--load-admin-email",
         plan.admin_email,
         "--load-admin-password",

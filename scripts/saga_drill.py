@@ -16,7 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from harness.audit import database_urls_from_topology, format_report, run_audit
+from harness.audit import (
+    database_urls_from_topology,
+    format_report,
+    provider_ledger_from_topology,
+    run_audit,
+)
 from harness.platform import state
 from harness.platform.control import ControlClient
 
@@ -88,7 +93,11 @@ def main() -> int:
     )
     if args.broker_outage:
         outage_done.wait()
-    report = run_audit(database_urls_from_topology(topology), settle_timeout_s=120)
+    report = run_audit(
+        database_urls_from_topology(topology),
+        settle_timeout_s=120,
+        ledger=provider_ledger_from_topology(topology),
+    )
     print(format_report(report))
     return 0 if report.passed and accepted == args.orders else 1
 

@@ -104,7 +104,7 @@ def _up(args: argparse.Namespace) -> int:
         argv = _foreground_argv(args)
         return _guard(lambda: lifecycle.run_detached(argv, state_dir, _echo, args.timeout))
     if args.fresh:
-        lifecycle.wipe_postgres(state_dir)
+        lifecycle.wipe_databases(state_dir)
     try:
         ports = (
             Ports.free()

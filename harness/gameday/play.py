@@ -10,16 +10,18 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
 import httpx
 
-from harness.audit import format_report, run_audit
+from harness.audit import format_report, provider_ledger_from_topology, run_audit
 from harness.gameday import exercises
 from harness.gameday.platform_handle import PlatformHandle
 from harness.gameday.profile import PROJECT_ROOT, GameProfile
 from harness.gameday.progress import PhaseProgress
+from harness.gameday.testdata import reset_test_data
 from harness.platform.topology import SERVICES
 from reports.record import GameRecord
 
@@ -150,6 +152,8 @@ class GameDay:
         load: exercises.LoadRun | None = None
         probes_before = exercises.probe_counts(self.platform) if self.profile.probes else None
         try:
+            self.record.notes.append(reset_test_data(self.platform))
+            self.progress.line(self.record.notes[-1])
             if self.seeded_fault:
                 self.progress.line(
                     f"seeded fault: {self.seeded_fault.latency_ms} ms on "
@@ -218,7 +222,12 @@ class GameDay:
         self.progress.line("integrity audit: waiting for in-flight orders to settle")
         settle = self.profile.settle_timeout_s if self.record.complete else 20
         try:
-            report = run_audit(self.platform.database_urls(), settle_timeout_s=settle)
+            report = run_audit(
+                self.platform.database_urls(),
+                settle_timeout_s=settle,
+                ledger=provider_ledger_from_topology(self.platform.run_dir / "topology.json"),
+                since=datetime.fromtimestamp(self.record.started_at, UTC),  # this game's
+            )
         except KeyboardInterrupt:
             self._stopping("interrupted during the audit: collecting a partial report")
             self.record.audit = {"passed": False, "error": "interrupted", "invariants": []}

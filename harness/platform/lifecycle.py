@@ -20,7 +20,13 @@ from harness.platform import monitoring, state
 from harness.platform.processes import PortTaken, port_in_use, wait_until_gone
 from harness.platform.seed import SeedError, seed
 from harness.platform.supervisor import Platform, PlatformError, Progress
-from harness.platform.topology import PlatformOptions, Ports, Topology, build_topology
+from harness.platform.topology import (
+    PlatformOptions,
+    Ports,
+    Topology,
+    build_topology,
+    provider_ledger_beside,
+)
 
 Echo = Callable[[str], None]
 PORT_ATTEMPTS = 3
@@ -264,5 +270,11 @@ def _component_pids(run_dir: Path) -> list[int]:
     return [c["pid"] for c in document.get("components", []) if c.get("pid")]
 
 
-def wipe_postgres(state_dir: Path) -> None:
-    shutil.rmtree(state.postgres_data_dir(state_dir), ignore_errors=True)
+def wipe_databases(state_dir: Path) -> None:
+    """Empty databases for `harness up --fresh`: PostgreSQL's data and the payment
+    provider's ledger go together (the audit reconciles one with the other)."""
+    postgres_dir = state.postgres_data_dir(state_dir)
+    shutil.rmtree(postgres_dir, ignore_errors=True)
+    ledger = provider_ledger_beside(postgres_dir)
+    for suffix in ("", "-wal", "-shm"):  # SQLite's write-ahead log and its index
+        ledger.with_name(ledger.name + suffix).unlink(missing_ok=True)

@@ -74,6 +74,7 @@ CATALOG: list[tuple[str, list[tuple[str, int, dict[str, Any]]]]] = [
     ),
 ]
 SKU_PREFIX = "DEMO"
+PAGE_SIZE = 100  # the product listing's largest page
 
 
 @dataclass(frozen=True)
@@ -122,21 +123,85 @@ def login(client: httpx.Client, email: str, password: str, within: float = 15.0)
         time.sleep(0.3)
 
 
+def _create(client: httpx.Client, headers: dict[str, str], product: dict[str, Any]) -> bool:
+    """True when created, False when its SKU exists already."""
+    response = client.post("/products", json=product, headers=headers)
+    if response.status_code == 409:
+        return False
+    if response.status_code not in (200, 201):
+        raise SeedError(
+            f"POST /products {product['sku']}: HTTP {response.status_code} {response.text[:200]}"
+        )
+    return True
+
+
 def seed(gateway_url: str, email: str, password: str) -> SeedResult:
     """Create the demo catalog through the gateway; products whose SKU exists are kept
     as they are, so seeding is idempotent and never undoes a game's stock changes."""
+    products = demo_products()
     with httpx.Client(base_url=gateway_url, timeout=10.0) as client:
         headers = {"Authorization": f"Bearer {login(client, email, password)}"}
-        created = existing = 0
-        for product in demo_products():
-            response = client.post("/products", json=product, headers=headers)
-            if response.status_code == 409:
-                existing += 1
+        created = sum(_create(client, headers, product) for product in products)
+        return SeedResult(created=created, existing=len(products) - created)
+
+
+@dataclass(frozen=True)
+class RestockResult:
+    restocked: dict[str, tuple[int, int]]  # SKU -> (stock found, seeded stock put back)
+    unchanged: int
+    created: int
+
+    def describe(self) -> str:
+        changes = ", ".join(f"{sku} {old} -> {new}" for sku, (old, new) in self.restocked.items())
+        return (
+            f"demo catalog at its seeded stock: {len(self.restocked)} restocked"
+            + (f" ({changes})" if changes else "")
+            + f", {self.unchanged} already at it, {self.created} created"
+        )
+
+
+def _listed_demo_products(client: httpx.Client, skus: set[str]) -> dict[str, dict[str, Any]]:
+    """The listed products among ``skus``, by SKU (the listing is sorted by SKU)."""
+    found: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while len(found) < len(skus):
+        response = client.get("/products", params={"limit": PAGE_SIZE, "offset": offset})
+        if response.status_code != 200:
+            raise SeedError(f"GET /products: HTTP {response.status_code} {response.text[:200]}")
+        items = response.json()["items"]
+        found |= {item["sku"]: item for item in items if item["sku"] in skus}
+        if len(items) < PAGE_SIZE:
+            break
+        offset += PAGE_SIZE
+    return found
+
+
+def restock(gateway_url: str, email: str, password: str) -> RestockResult:
+    """Put every demo product back to its seeded stock (creating any that is missing), so
+    each game starts from the same test data whatever earlier games sold."""
+    wanted = {product["sku"]: product for product in demo_products()}
+    with httpx.Client(base_url=gateway_url, timeout=10.0) as client:
+        headers = {"Authorization": f"Bearer {login(client, email, password)}"}
+        listed = _listed_demo_products(client, set(wanted))
+        restocked: dict[str, tuple[int, int]] = {}
+        created = 0
+        for sku, product in wanted.items():
+            current = listed.get(sku)
+            if current is None:
+                created += _create(client, headers, product)
                 continue
-            if response.status_code not in (200, 201):
+            if current["stock"] == product["stock"]:
+                continue
+            response = client.put(
+                f"/products/{current['id']}/stock",
+                json={"stock": product["stock"]},
+                headers=headers,
+            )
+            if response.status_code != 200:
                 raise SeedError(
-                    f"POST /products {product['sku']}: HTTP {response.status_code} "
+                    f"PUT /products/{current['id']}/stock ({sku}): HTTP {response.status_code} "
                     f"{response.text[:200]}"
                 )
-            created += 1
-        return SeedResult(created=created, existing=existing)
+            restocked[sku] = (int(current["stock"]), int(product["stock"]))
+        unchanged = len(wanted) - len(restocked) - created
+        return RestockResult(restocked=restocked, unchanged=unchanged, created=created)

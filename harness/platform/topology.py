@@ -63,6 +63,7 @@ SERVICES: dict[str, tuple[str, str]] = {
 DATABASE_SERVICES = ("user-service", "product-service", "order-service", "payment-service")
 KAFKA_SERVICES = DATABASE_SERVICES
 KAFKA_FACT = "kafka_bootstrap"
+PROVIDER_LEDGER_FILE = "payment-provider-ledger.sqlite3"
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 DEFAULT_ADMIN_PASSWORD = "admin-password"  # noqa: S105 - documented local demo account
 
@@ -126,6 +127,16 @@ class PlatformOptions:
     @property
     def postgres_dir(self) -> Path:
         return self.postgres_data_dir or self.run_dir / "postgres-data"
+
+    @property
+    def provider_ledger(self) -> Path:
+        return provider_ledger_beside(self.postgres_dir)
+
+
+def provider_ledger_beside(postgres_dir: Path) -> Path:
+    """The payment provider's charge ledger lives next to the PostgreSQL data, so it
+    lasts exactly as long as the payment database it is reconciled with."""
+    return postgres_dir.parent / PROVIDER_LEDGER_FILE
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,7 @@ def _service_env(opts: PlatformOptions, kafka: str) -> dict[str, dict[str, str]]
     }
     env["order-service"]["ORDER_PRODUCT_URL"] = url("product-service")
     env["payment-service"]["PAYMENT_PROVIDER_URL"] = url("payment-provider")
+    env["payment-provider"]["PROVIDER_LEDGER_PATH"] = str(opts.provider_ledger)
     env["gateway"] |= {
         "GATEWAY_USER_URL": url("user-service"),
         "GATEWAY_PRODUCT_URL": url("product-service"),

@@ -55,6 +55,12 @@ ORDER_COMPLETION = Histogram(
     ["outcome"],
     buckets=COMPLETION_BUCKETS,
 )
+ORDER_OUTCOMES = Counter(
+    "order_outcomes_total",
+    "Orders that reached a terminal state, by outcome (confirmed, cancelled) and cause "
+    "(paid, card_declined, payment_failed, stock_rejected, customer_cancelled).",
+    ["outcome", "cause"],
+)
 FAULTS_INJECTED = Counter(
     "faults_injected_total",
     "Requests affected by an injected fault.",

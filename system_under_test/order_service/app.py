@@ -9,7 +9,7 @@ from system_under_test.common.database import Database
 from system_under_test.common.http_client import PeerClient
 from system_under_test.common.messaging.wiring import messaging
 
-from . import repository
+from . import repository, service
 from .api import router
 from .handlers import HANDLERS
 from .pricing import ProductCatalog
@@ -36,6 +36,7 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
         background=wired.background,
         on_shutdown=[products.aclose],
     )
+    service.preset_outcome_series()
     app.state.catalog = ProductCatalog(products)
     app.state.relay = wired.relay
     return app

@@ -21,6 +21,26 @@ class OrderStatus(enum.StrEnum):
 
 TERMINAL = frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED})
 
+
+class OutcomeCause(enum.StrEnum):
+    """Why an order ended as it did (the ``cause`` label of ``order_outcomes_total``)."""
+
+    PAID = "paid"
+    CARD_DECLINED = "card_declined"  # the customer's card was declined by its issuer
+    PAYMENT_FAILED = "payment_failed"  # any other decline or payment failure
+    STOCK_REJECTED = "stock_rejected"
+    CUSTOMER_CANCELLED = "customer_cancelled"
+
+
+# Every (outcome, cause) an order can end with.
+OUTCOMES: dict[OutcomeCause, OrderStatus] = {
+    OutcomeCause.PAID: OrderStatus.CONFIRMED,
+    OutcomeCause.CARD_DECLINED: OrderStatus.CANCELLED,
+    OutcomeCause.PAYMENT_FAILED: OrderStatus.CANCELLED,
+    OutcomeCause.STOCK_REJECTED: OrderStatus.CANCELLED,
+    OutcomeCause.CUSTOMER_CANCELLED: OrderStatus.CANCELLED,
+}
+
 # Which transitions the saga and the customer may make.
 _ALLOWED = {
     OrderStatus.PENDING: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},

@@ -7,10 +7,15 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from system_under_test.common.messaging.consumer import Handler
-from system_under_test.common.messaging.events import Event, StockRejected
+from system_under_test.common.messaging.events import (
+    CUSTOMER_CAUSED_CODES,
+    Event,
+    PaymentFailed,
+    StockRejected,
+)
 
 from . import repository, service
-from .domain import Order, OrderStatus
+from .domain import Order, OrderStatus, OutcomeCause
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +37,29 @@ async def on_stock_rejected(session: AsyncSession, event: Event) -> None:
     if order is not None:
         body = event.body()
         assert isinstance(body, StockRejected)
-        await service.cancel(session, order, f"stock rejected: {body.reason}")
+        await service.cancel(
+            session, order, f"stock rejected: {body.reason}", OutcomeCause.STOCK_REJECTED
+        )
 
 
 async def on_payment_succeeded(session: AsyncSession, event: Event) -> None:
     order = await _pending_order(session, event)
     if order is not None:
         await repository.set_status(session, order.id, OrderStatus.CONFIRMED)
-        service.observe_completion(order, OrderStatus.CONFIRMED)
+        service.observe_outcome(session, order, OutcomeCause.PAID)
 
 
 async def on_payment_failed(session: AsyncSession, event: Event) -> None:
     order = await _pending_order(session, event)
     if order is not None:
-        await service.cancel(session, order, f"payment failed: {event.payload.get('reason', '')}")
+        failed = event.body()
+        assert isinstance(failed, PaymentFailed)
+        cause = (
+            OutcomeCause.CARD_DECLINED
+            if failed.code in CUSTOMER_CAUSED_CODES
+            else OutcomeCause.PAYMENT_FAILED
+        )
+        await service.cancel(session, order, f"payment failed: {failed.reason}", cause)
 
 
 HANDLERS: dict[str, Handler] = {

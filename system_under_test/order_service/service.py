@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from system_under_test.common.database import Database
 from system_under_test.common.messaging.events import (
@@ -15,16 +17,18 @@ from system_under_test.common.messaging.events import (
     make_event,
 )
 from system_under_test.common.messaging.outbox import add_to_outbox
-from system_under_test.common.metrics import ORDER_COMPLETION
+from system_under_test.common.metrics import ORDER_COMPLETION, ORDER_OUTCOMES
 from system_under_test.common.problems import Problem
 
 from . import repository
 from .domain import (
+    OUTCOMES,
     CurrencyMismatch,
     InvalidTransition,
     Order,
     OrderStatus,
     OrderTooLarge,
+    OutcomeCause,
     check_transition,
     order_total,
 )
@@ -105,9 +109,24 @@ async def place_order(
     return stored, created
 
 
-def observe_completion(order: Order, outcome: OrderStatus) -> None:
-    elapsed = (datetime.now(UTC) - order.created_at).total_seconds()
-    ORDER_COMPLETION.labels(outcome.value.lower()).observe(max(elapsed, 0.0))
+def observe_outcome(session: AsyncSession, order: Order, cause: OutcomeCause) -> None:
+    """Count the order's outcome once the transaction that made it commits: a rolled-back
+    (and later redelivered) outcome is counted once, when it really happens."""
+    outcome = OUTCOMES[cause].value.lower()
+
+    def observe(_: Session) -> None:
+        elapsed = (datetime.now(UTC) - order.created_at).total_seconds()
+        ORDER_COMPLETION.labels(outcome).observe(max(elapsed, 0.0))
+        ORDER_OUTCOMES.labels(outcome, cause.value).inc()
+
+    event.listen(session.sync_session, "after_commit", observe, once=True)
+
+
+def preset_outcome_series() -> None:
+    """Every outcome series from zero, so the first order of each kind is a visible
+    increase (Prometheus cannot see the first increment of a series it never saw)."""
+    for cause, status in OUTCOMES.items():
+        ORDER_OUTCOMES.labels(status.value.lower(), cause.value)
 
 
 def visible_to(order: Order | None, customer_id: str, is_admin: bool) -> bool:
@@ -123,10 +142,10 @@ async def get_order(db: Database, order_id: uuid.UUID, customer_id: str, is_admi
     return order
 
 
-async def cancel(session: AsyncSession, order: Order, reason: str) -> None:
+async def cancel(session: AsyncSession, order: Order, reason: str, cause: OutcomeCause) -> None:
     """Move to CANCELLED and emit order.cancelled (stock released, payment voided)."""
     await repository.set_status(session, order.id, OrderStatus.CANCELLED, reason)
-    observe_completion(order, OrderStatus.CANCELLED)
+    observe_outcome(session, order, cause)
     await add_to_outbox(
         session,
         repository.outbox,
@@ -145,5 +164,5 @@ async def cancel_by_customer(
             check_transition(order.status, OrderStatus.CANCELLED)
         except InvalidTransition as exc:
             raise Problem(409, f"Order {order_id} cannot be cancelled: {exc}.") from exc
-        await cancel(session, order, "cancelled by customer")
+        await cancel(session, order, "cancelled by customer", OutcomeCause.CUSTOMER_CANCELLED)
     return await get_order(db, order_id, customer_id, is_admin)

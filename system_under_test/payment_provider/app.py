@@ -6,13 +6,20 @@ from fastapi import FastAPI
 
 from system_under_test.common.app_factory import build_app
 
-from .api import behaviour_router, router
+from .api import admin_router, router
 from .ledger import Ledger
 from .settings import ProviderSettings
 
 
 def create_app(settings: ProviderSettings | None = None) -> FastAPI:
     settings = settings or ProviderSettings()
-    app = build_app(settings, routers=[router, behaviour_router(settings.admin_token)])
-    app.state.ledger = Ledger()
+    ledger = Ledger(settings.ledger_path)
+
+    async def close_ledger() -> None:
+        ledger.close()
+
+    app = build_app(
+        settings, routers=[router, admin_router(settings.admin_token)], on_shutdown=[close_ledger]
+    )
+    app.state.ledger = ledger
     return app

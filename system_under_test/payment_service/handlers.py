@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from system_under_test.common.messaging.consumer import Handler, TransientError
 from system_under_test.common.messaging.events import (
+    DEFAULT_FAILURE_CODE,
+    PROVIDER_UNAVAILABLE,
     Event,
     OrderCancelled,
     PaymentFailed,
@@ -24,6 +26,12 @@ from . import repository
 from .provider import ChargeResult, PaymentProvider, ProviderUnavailable
 
 log = logging.getLogger(__name__)
+
+
+def failure_code(result: ChargeResult) -> str:
+    if result.charge_id is None:
+        return PROVIDER_UNAVAILABLE
+    return result.decline_code or DEFAULT_FAILURE_CODE
 
 
 def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str, Handler]:
@@ -59,7 +67,7 @@ def saga_handlers(provider: PaymentProvider, give_up_after_s: float) -> dict[str
         outcome = (
             PaymentSucceeded(payment_id=payment_id, amount_cents=reserved.total_cents)
             if result.captured
-            else PaymentFailed(reason=result.reason or "declined")
+            else PaymentFailed(reason=result.reason or "declined", code=failure_code(result))
         )
         await add_to_outbox(session, repository.outbox, make_event(event.order_id, outcome))
 

@@ -21,6 +21,7 @@ class ChargeResult:
     charge_id: uuid.UUID | None  # None: the provider never answered
     captured: bool
     reason: str | None
+    decline_code: str | None = None  # the provider's machine-readable code of a decline
 
 
 class PaymentProvider:
@@ -54,6 +55,7 @@ class PaymentProvider:
                 "amount_cents": amount_cents,
                 "currency": currency,
                 "payment_method": payment_method,
+                "reference": str(order_id),
             },
             headers={"Idempotency-Key": str(order_id)},
         )
@@ -64,6 +66,7 @@ class PaymentProvider:
             charge_id=uuid.UUID(body["id"]),
             captured=body["status"] == "captured",
             reason=body.get("decline_reason"),
+            decline_code=body.get("decline_code"),
         )
 
     async def refund(self, charge_id: uuid.UUID) -> None:

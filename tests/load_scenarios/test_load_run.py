@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from harness.platform.supervisor import Platform
 from load_scenarios.runner import LoadPlan, LoadResult, start_load
 from load_scenarios.thresholds import THRESHOLD_EXIT_CODE, Limits
+from tests.system_under_test.platform.shop import metric_value
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -75,3 +77,32 @@ def test_distributed_run_breaking_a_threshold_exits_three(local_platform: Platfo
     for index in (0, 1):
         assert "Shutting down (exit code 0)" in (tmp_path / f"worker-{index}.log").read_text()
     assert result.total is not None and result.total.requests > 0
+
+
+def test_orders_paid_with_the_declining_card_end_cancelled_without_a_failure(
+    local_platform: Platform, tmp_path: Path
+):
+    metrics = local_platform.url("order-service") + "/metrics"
+
+    def declined_by_issuer() -> float:
+        text = httpx.get(metrics, timeout=5).text
+        return metric_value(text, "order_outcomes_total", cause="card_declined")
+
+    before = declined_by_issuer()
+    plan = LoadPlan(
+        local_platform.url("gateway"),
+        scenario="checkout",
+        shape="steady",
+        duration_s=10,
+        users=2,
+        spawn_rate=2,
+        declined_card_share=1.0,  # every buyer's card is declined by its issuer
+        thresholds={"SAGA order placed -> terminal": Limits(fail_ratio=0.0)},
+    )
+    result = run(plan, tmp_path)
+    (saga,) = [row for row in result.requests if row.key == "SAGA order placed -> terminal"]
+    assert result.exit_code == 0, (result.violations, (tmp_path / "locust.log").read_text())
+    assert saga.requests > 0 and saga.failures == 0  # CANCELLED was the expected end
+    # Each of them was counted as the customer's doing (and so are orders whose buyer
+    # stopped waiting when the run ended).
+    assert declined_by_issuer() - before >= saga.requests

@@ -1,8 +1,9 @@
 """A five-minute synthetic game day written as metrics, a receiver log and a game record.
 
 The metrics are the contract's (gateway request histogram, order completion histogram,
-probe runs) plus Prometheus' ``ALERTS`` series, sampled every 5 s, in OpenMetrics text
-that ``promtool tsdb create-blocks-from openmetrics`` backfills into a real Prometheus.
+order outcomes, probe runs) plus Prometheus' ``ALERTS`` series, sampled every 5 s, in
+OpenMetrics text that ``promtool tsdb create-blocks-from openmetrics`` backfills into a
+real Prometheus.
 
 Timeline (seconds after t0): warm-up until 30; round ``kill-product-service`` 60-150
 with its fault 80-110 (every browse request is a 5xx, browsing is clean again at 120);
@@ -131,6 +132,18 @@ def openmetrics(t0: int) -> str:
         lines.append(
             f'order_completion_seconds_sum{{service="order-service"}} {orders * 0.6:g} {t0 + t}'
         )
+    lines.append("# TYPE order_outcomes counter")
+    for t in times:
+        orders = 10 * t // STEP_S
+        declined = t // 25  # the customer's card, declined by its issuer: not an error
+        for outcome, cause, count in (
+            ("confirmed", "paid", orders - declined),
+            ("cancelled", "card_declined", declined),
+        ):
+            lines.append(
+                f'order_outcomes_total{{service="order-service",outcome="{outcome}",'
+                f'cause="{cause}"}} {count} {t0 + t}'
+            )
     lines.append("# TYPE probe_runs counter")
     for t in times:
         runs = t // STEP_S * 3

@@ -45,8 +45,16 @@ class PaymentSucceeded(BaseModel):
     amount_cents: int
 
 
+# Codes of payment.failed.v1: the provider's decline code (card_declined: the issuer
+# declined the card, caused by the customer; over_limit; processor_declined), or one of:
+DEFAULT_FAILURE_CODE = "declined"  # no code known (events written before codes existed)
+PROVIDER_UNAVAILABLE = "provider_unavailable"  # the payment service gave up on the provider
+CUSTOMER_CAUSED_CODES = frozenset({"card_declined"})
+
+
 class PaymentFailed(BaseModel):
     reason: str
+    code: str = DEFAULT_FAILURE_CODE
 
 
 TOPIC_ORDERS = "orders"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.platform import lifecycle, state
 from harness.platform.topology import (
     KAFKA_FACT,
     PlatformOptions,
@@ -76,3 +77,18 @@ def test_only_keeps_what_the_components_need(tmp_path):
 def test_only_names_an_unknown_component(tmp_path):
     with pytest.raises(ValueError, match="unknown component 'nope'"):
         _topology(tmp_path, only=("nope",))
+
+
+def test_provider_ledger_lives_and_dies_with_the_postgres_data(tmp_path):
+    state_dir = tmp_path / "state"
+    postgres_dir = state.postgres_data_dir(state_dir)
+    env = _topology(tmp_path / "run", postgres_data_dir=postgres_dir)["payment-provider"].env
+    ledger = Path(env["PROVIDER_LEDGER_PATH"])
+    assert ledger.parent == postgres_dir.parent  # beside the data, outside PGDATA itself
+    postgres_dir.mkdir(parents=True)
+    (postgres_dir / "PG_VERSION").write_text("16\n")
+    for suffix in ("", "-wal", "-shm"):
+        ledger.with_name(ledger.name + suffix).write_text("charges")
+    lifecycle.wipe_databases(state_dir)  # what `harness up --fresh` does
+    assert not postgres_dir.exists()
+    assert list(ledger.parent.iterdir()) == []

@@ -14,7 +14,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from shop import Shop, auth, metric_value
 
-from harness.audit import database_urls_from_topology, format_report, run_audit
+from harness.audit import (
+    database_urls_from_topology,
+    format_report,
+    provider_ledger_from_topology,
+    run_audit,
+)
 from harness.platform.control import ControlClient
 from harness.platform.supervisor import Platform
 from tests.waiting import wait_until
@@ -29,7 +34,8 @@ def urls(platform: Platform) -> dict[str, str]:
 
 
 def audit_passes(platform: Platform) -> None:
-    report = run_audit(urls(platform), settle_timeout_s=90)
+    ledger = provider_ledger_from_topology(platform.run_dir / "topology.json")
+    report = run_audit(urls(platform), settle_timeout_s=90, ledger=ledger)
     assert report.passed, format_report(report)
 
 
