@@ -366,6 +366,7 @@ def run_audit(
             since,
         ),
         *_money_invariants(status, created, charges, recorded_charge, since),
+        *_stock_invariants(urls["product-service"], judged, when, since),
     ]
     in_scope = sum(1 for c in created.values() if _ours(c, since))
     return AuditReport(
@@ -375,6 +376,61 @@ def run_audit(
         since=since,
         orders_in_scope=in_scope,
     )
+
+
+def _stock_invariants(
+    url: str,
+    judged: Callable[[Any, datetime], bool],
+    when: Callable[[str], datetime | None],
+    since: datetime | None,
+) -> list[InvariantResult]:
+    """Stock reconciled with its ledger (stock_movements): each product's stock is the sum
+    of its movements, and every order line moved exactly its quantity out when reserved
+    and back when released."""
+    balances = _rows(
+        url,
+        "SELECT p.id, p.updated_at, p.stock, COALESCE(SUM(m.delta), 0) FROM products p "
+        "LEFT JOIN stock_movements m ON m.product_id = p.id GROUP BY p.id",
+    )
+    lines: dict[tuple[str, str], list[int]] = {}  # (order, product) -> [reserved, released]
+    for order_id, product_id, quantity, status, created in _rows(
+        url, "SELECT order_id, product_id, quantity, status, created_at FROM reservations"
+    ):
+        if judged(order_id, created):
+            line = lines.setdefault((str(order_id), str(product_id)), [0, 0])
+            line[0] += quantity
+            line[1] += quantity if status == "released" else 0
+    moved: dict[tuple[str, str], list[int]] = {}  # (order, product) -> [out, back]
+    for order_id, product_id, reason, total in _rows(
+        url,
+        "SELECT order_id, product_id, reason, SUM(delta) FROM stock_movements "
+        "WHERE order_id IS NOT NULL GROUP BY order_id, product_id, reason",
+    ):
+        entry = moved.setdefault((str(order_id), str(product_id)), [0, 0])
+        entry[0 if reason == "reserve" else 1] += int(total)
+    mismatched = [
+        (f"{order}:{product}", when(order))
+        for (order, product), (reserved, released) in lines.items()
+        if moved.get((order, product), [0, 0]) != [-reserved, released]
+    ]
+    return [
+        invariant_result(
+            "stock_ledger_balances",
+            "every product's stock is the sum of its stock movements",
+            [
+                (str(product), updated)
+                for product, updated, stock, total in balances
+                if stock != total
+            ],
+            since,
+        ),
+        invariant_result(
+            "stock_moves_with_orders",
+            "each order line took exactly its quantity out of stock, and put it back when released",
+            mismatched,
+            since,
+        ),
+    ]
 
 
 def _ids(ids: list[str]) -> str:

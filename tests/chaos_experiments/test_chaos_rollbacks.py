@@ -55,7 +55,12 @@ def experiment(tmp_path: Path, name: str, method: list[Any], **extra: Any) -> st
         "method": method,
         "rollbacks": extra.pop("rollbacks", [RESTORE]),
         "extensions": [
-            {"name": "harness", "expected_alerts": ["TargetDown"], "max_recovery_seconds": 30}
+            {
+                "name": "harness",
+                "impact": [],
+                "expected_alerts": ["TargetDown"],
+                "max_recovery_seconds": 30,
+            }
         ],
         **extra,
     }

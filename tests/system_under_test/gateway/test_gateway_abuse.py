@@ -12,6 +12,8 @@ import httpx
 import pytest
 from gateway_stand_ins import CLIENT_TIMEOUT_S, Keys, RunningGateway
 
+pytestmark = pytest.mark.slow  # starts servers
+
 PROBLEM = "application/problem+json"
 SLOW_CLIENTS = 20
 

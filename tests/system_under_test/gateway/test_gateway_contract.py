@@ -19,6 +19,7 @@ PROBLEM = "application/problem+json"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
+@pytest.mark.slow  # a gateway process
 async def test_the_served_document_covers_exactly_the_route_table(
     client: httpx.AsyncClient,
 ) -> None:
@@ -58,6 +59,7 @@ async def test_the_served_document_covers_exactly_the_route_table(
             assert "authorization" not in headers, where
 
 
+@pytest.mark.slow  # a gateway process
 async def test_every_error_answer_is_documented_as_problem_json(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
     problem = document["components"]["schemas"]["Problem"]

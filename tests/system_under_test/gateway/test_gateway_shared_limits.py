@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import redis
 from gateway_stand_ins import RunningGateway, ServerThread, echo_app, free_port, run_gateway
 
 from tests.waiting import start_on_free_port
+
+pytestmark = pytest.mark.slow  # starts servers
 
 LIMIT = 6
 # An hour-long window: a test never straddles two windows of the sliding counter.
