@@ -26,11 +26,16 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from chaoslib import exit as chaoslib_exit
 from chaoslib.experiment import run_experiment
 from chaoslib.run import RunEventHandler
 from chaoslib.types import Strategy
 
 from chaos_experiments import catalog
+from chaos_experiments.extension.actions import (
+    allow_background_traffic,
+    stop_background_traffic,
+)
 from harness.platform import state
 
 SETTINGS: dict[str, Any] = {"runtime": {"rollbacks": {"strategy": "always"}}}
@@ -199,6 +204,7 @@ class FaultWindow(RunEventHandler):
 
     def interrupted(self, experiment: dict[str, Any], journal: dict[str, Any]) -> None:
         self.interrupted_by_signal = True
+        stop_background_traffic()
         self.progress("interrupted: rolling back")
 
     def start_rollbacks(self, experiment: dict[str, Any]) -> None:
@@ -246,6 +252,7 @@ def run(
         **endpoints.configuration(),
     }
     say(f"experiment {name}: {experiment['title']}")
+    allow_background_traffic()
     started = time.time()
     try:
         with _noting_ctrl_c(window):
@@ -276,21 +283,34 @@ def run(
 
 @contextlib.contextmanager
 def _noting_ctrl_c(window: FaultWindow) -> Iterator[None]:
-    """Ctrl-C still interrupts the run as usual (chaoslib rolls back), and is noted, so
-    the caller learns the operator asked to stop: a safeguard's interruption is not."""
+    """Ctrl-C and SIGTERM still interrupt the run as chaoslib does (it rolls back), and
+    are noted, so the caller learns the operator asked to stop (a safeguard's interruption
+    is not). Background traffic stops at once: chaoslib waits for background activities
+    before it rolls back."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def note(signum: int, frame: FrameType | None) -> None:
         window.interrupted_by_signal = True
+        stop_background_traffic()
         raise KeyboardInterrupt
 
+    chaoslib_sigterm = chaoslib_exit._terminate_now
+
+    def note_sigterm(signum: int, frame: FrameType | None) -> None:
+        window.interrupted_by_signal = True
+        stop_background_traffic()
+        chaoslib_sigterm(signum, frame)
+
     previous = signal.signal(signal.SIGINT, note)
+    # chaoslib installs its SIGTERM handler (by this name) when the run starts.
+    chaoslib_exit._terminate_now = note_sigterm
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        chaoslib_exit._terminate_now = chaoslib_sigterm
 
 
 def _result(

@@ -41,6 +41,21 @@ __all__ = [
     "stop_database",
 ]
 
+# Set when the operator stops a run (Ctrl-C, SIGTERM): background traffic ends at once
+# instead of holding the rollbacks back until its duration is over.
+_STOP_TRAFFIC = threading.Event()
+
+
+def stop_background_traffic() -> None:
+    """End every running ``drive_traffic`` now (the runner calls it on an interrupt)."""
+    _STOP_TRAFFIC.set()
+
+
+def allow_background_traffic() -> None:
+    """Let ``drive_traffic`` run again (at the start of each experiment run)."""
+    _STOP_TRAFFIC.clear()
+
+
 BROKER = "kafka"
 DATABASE = "postgres"
 PROVIDER = "payment-provider"
@@ -283,20 +298,20 @@ def drive_traffic(
 
     def browse() -> None:
         with httpx.Client(base_url=base, timeout=2.0) as http:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not _STOP_TRAFFIC.is_set():
                 try:
                     response = http.get("/products", params={"limit": 5})
                     count("ok" if response.status_code < 400 else "error")
                 except httpx.HTTPError:
                     count("unreachable")
-                time.sleep(browse_every_s)
+                _STOP_TRAFFIC.wait(browse_every_s)
 
     def order() -> None:
         shopper = Shopper(base, timeout=2.0)
         try:
             shopper.register_and_login()
             product = shopper.product_in_stock()
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not _STOP_TRAFFIC.is_set():
                 try:
                     shopper.place_order(product)
                     count("ok")
@@ -304,7 +319,7 @@ def drive_traffic(
                     count("error")
                 except httpx.HTTPError:
                     count("unreachable")
-                time.sleep(order_every_s)
+                _STOP_TRAFFIC.wait(order_every_s)
         except (ActivityFailed, httpx.HTTPError):
             count("error")  # could not even start shopping: the platform was already down
         finally:

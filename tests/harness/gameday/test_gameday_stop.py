@@ -31,12 +31,15 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.slow  # a platform, Locust and chaos
 
 ROOT = Path(__file__).resolve().parents[3]
-ROUND = {
+ROUND: dict[str, Any] = {
     "name": "slow products",
     "experiment": "chaos_experiments/local/product-latency.yaml",
     "configuration": {"fault_duration_s": 3, "traffic_duration_s": 4},
 }
-LONG_ROUND = {**ROUND, "configuration": {"fault_duration_s": 30, "traffic_duration_s": 31}}
+LONG_ROUND: dict[str, Any] = {
+    **ROUND,
+    "configuration": {"fault_duration_s": 30, "traffic_duration_s": 31},
+}
 QUICK = {"warmup_s": 2, "cooldown_s": 2, "pause_between_rounds_s": 2, "settle_timeout_s": 60}
 # phase -> (profile overrides, the progress line that says the phase is on)
 PHASES: dict[str, tuple[dict[str, Any], str]] = {
@@ -197,6 +200,10 @@ def test_a_signal_in_any_phase_stops_the_game_and_fails_the_gate(
         (played,) = report["rounds"]
         assert played["chaos_status"] == "interrupted"
         assert played["rollbacks_applied"] is True
+        # The experiment's background traffic stopped with the game, not at its end.
+        journal = json.loads(Path(played["journal"]).read_text())
+        (traffic,) = [r for r in journal["run"] if r["activity"].get("background")]
+        assert traffic["duration"] < LONG_ROUND["configuration"]["traffic_duration_s"] / 2
         chaos = next(o for o in report["evaluation"]["objectives"] if o["kind"] == "chaos")
         assert chaos["status"] == "fail"
     assert not game.saw("round 2/2"), "the game went on after the signal"
