@@ -53,8 +53,10 @@ def generate_check(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every test, the slow ones (real platform, Prometheus, game days) included."""
-    session.run(PY, "-m", "pytest", *session.posargs)
+    """Every test, the slow ones (real platform, Prometheus, game days) included, on three
+    workers: tests of the shared platform stay on one (their xdist group), each game-day
+    module on another."""
+    session.run(PY, "-m", "pytest", "-n", "3", "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session

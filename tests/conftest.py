@@ -30,9 +30,15 @@ os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(_ROOT))
 SERVER_FIXTURES = frozenset(
     {"local_platform", "control", "shop", "backfilled_prometheus", "gateway", "prometheus"}
 )
+# Tests on the session's shared platform run on one xdist worker (`--dist loadgroup`):
+# one platform for all of them, started once.
+SHARED_PLATFORM_FIXTURES = frozenset({"local_platform", "control", "shop"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SHARED_PLATFORM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("shared-platform"))
     unmarked = [
         item.nodeid
         for item in items

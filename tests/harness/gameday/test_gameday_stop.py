@@ -28,7 +28,8 @@ from chaos_experiments.extension.shop import Shopper
 from harness.platform import state
 from tests.waiting import wait_until
 
-pytestmark = pytest.mark.slow  # a platform, Locust and chaos
+# A platform, Locust and chaos; the games share one platform, so one worker plays them.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stop-games")]
 
 ROOT = Path(__file__).resolve().parents[3]
 ROUND: dict[str, Any] = {
