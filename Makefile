@@ -2,7 +2,7 @@
 #   make gameday   set up, then play the smoke game day and gate on its report
 #   make test      set up, then run lint, type checks and the whole test suite
 #   make check     the fast inner loop: lint, types, generated files, tests without servers
-.PHONY: bootstrap gameday test check lint up down
+.PHONY: bootstrap gameday test check check-types check-tests lint up down
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -13,8 +13,15 @@ gameday: bootstrap
 test: bootstrap
 	.venv/bin/nox -s lint typecheck generate_check tests
 
+# Types beside the tests: mypy runs on one core while the fast tests use both.
 check: bootstrap
-	.venv/bin/nox -s lint typecheck generate_check fast
+	@$(MAKE) --no-print-directory -j2 --output-sync=target check-types check-tests
+
+check-types:
+	.venv/bin/nox -s typecheck
+
+check-tests:
+	.venv/bin/nox -s lint generate_check fast
 
 lint: bootstrap
 	.venv/bin/nox -s lint typecheck

@@ -78,10 +78,20 @@ def signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
         os.killpg(process.pid, sig)
 
 
-# A component that is (re)starting runs at this niceness until it is ready. Python
-# services burn seconds of CPU importing their libraries; on a shared host that would
-# starve their healthy neighbours, which in Kubernetes sit behind their own CPU limits.
-STARTING_NICENESS = 10
+# A component that is (re)starting runs this much nicer than the harness until it is
+# ready. Python services burn seconds of CPU importing their libraries; on a shared host
+# that would starve their healthy neighbours, which in Kubernetes sit behind their own
+# CPU limits. Relative, so a harness started with `nice` keeps its components there.
+STARTING_NICENESS_INCREMENT = 10
+MAX_NICENESS = 19
+
+
+def own_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def starting_niceness(base: int) -> int:
+    return min(base + STARTING_NICENESS_INCREMENT, MAX_NICENESS)
 
 
 def can_restore_priority() -> bool:

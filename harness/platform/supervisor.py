@@ -11,7 +11,7 @@ been up for a minute). A component started with a value another component publis
 (the dev broker's address) is restarted when that value changes, because a restarted
 dev broker listens on a new port. A paused component (SIGSTOP) keeps its port.
 
-CPU isolation: a (re)starting component runs at niceness 10 until it is ready, so its
+CPU isolation: a (re)starting component runs 10 nicer than the harness until it is ready, so its
 start-up (seconds of imports for a Python service) does not starve the ready components
 on the same cores, as per-pod CPU limits would prevent in Kubernetes (root only: raising
 the priority back needs it).
@@ -48,6 +48,10 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 60.0  # seconds up before the backoff resets
 STARTUP_CRASH_LIMIT = 3  # exits before first readiness that abort `start`
+# How long a `start` action waits for readiness. A crash loop fails it at once (above);
+# this bounds a start that hangs. Generous, because a starting component yields the CPU
+# (niceness) and on a busy 2-core host its imports can take tens of seconds.
+START_WAIT_S = 90.0
 STOP_GRACE = 8.0
 POLL = 0.1
 LOG_TAIL_LINES = 20
@@ -146,6 +150,7 @@ class Supervisor:
         # Starting components yield the CPU to ready ones (only where their priority can
         # be raised again once they are ready).
         self._deprioritise_starts = processes.can_restore_priority()
+        self._niceness = processes.own_niceness()
         from harness.platform.receiver import AlertLog
 
         self.alerts = AlertLog(topology.run_dir / "alerts.jsonl")
@@ -226,7 +231,7 @@ class Supervisor:
         except KeyError:
             raise ActionError(f"unknown component {name!r}") from None
 
-    async def act(self, name: str, action: str, wait: float = 30.0) -> dict[str, Any]:
+    async def act(self, name: str, action: str, wait: float = START_WAIT_S) -> dict[str, Any]:
         rt = self.runtime(name)
         process_alive = rt.process is not None and rt.process.poll() is None
         if action == "kill":
@@ -325,7 +330,7 @@ class Supervisor:
             user=component.user,
         )
         if self._deprioritise_starts:
-            processes.set_group_niceness(rt.process, processes.STARTING_NICENESS)
+            processes.set_group_niceness(rt.process, processes.starting_niceness(self._niceness))
         rt.started_at = time.time()
         rt.ready_at = None
         self.write_topology()  # keep "what runs where" current, pids included
@@ -368,7 +373,7 @@ class Supervisor:
 
     def _became_ready(self, rt: Runtime, facts: dict[str, str]) -> None:
         if self._deprioritise_starts and rt.process is not None:
-            processes.set_group_niceness(rt.process, 0)
+            processes.set_group_niceness(rt.process, self._niceness)
         rt.state = "ready"
         rt.ready_at = time.time()
         rt.ever_ready = True

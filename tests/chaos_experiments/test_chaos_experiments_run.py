@@ -20,7 +20,9 @@ from harness.platform.control import ControlClient
 from harness.platform.supervisor import Platform
 from harness.platform.topology import SERVICES
 
-pytestmark = pytest.mark.slow  # starts servers
+# Starts servers. A group of their own: the experiments run on one worker's session
+# platform while the other shared-platform tests run on another's.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("chaos-platform")]
 
 LOCAL = [catalog.experiment_name(p) for p in catalog.experiment_files("local")]
 

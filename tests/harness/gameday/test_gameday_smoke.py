@@ -18,18 +18,22 @@ import yaml
 
 GAME_TIMEOUT_S = 12 * 60
 # Each test plays a whole game (about 3.5 minutes with the platform's start and stop).
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(GAME_TIMEOUT_S + 60)]
+# Games judged on latency run one at a time (one xdist worker): two games' load on a
+# 2-core machine would be the noisy neighbour the verdict must not blame on the release.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(GAME_TIMEOUT_S + 60),
+    pytest.mark.xdist_group("games"),
+]
 
 
-# A short game: one round, enough traffic to judge the SLOs the regression burns.
+# A short game without a fault: the regression alone must fail it, on enough traffic to
+# judge the SLOs it burns.
 SHORT_PROFILE = {
     "name": "short",
     "warmup_s": 20,
     "load": {"users": 8, "spawn_rate": 4},
-    "rounds": [
-        {"name": "payment service killed",
-         "experiment": "chaos_experiments/local/kill-payment-service.yaml"},
-    ],
+    "rounds": [],
     "cooldown_s": 25,
     "settle_timeout_s": 60,
 }  # fmt: skip

@@ -22,7 +22,7 @@ from harness.platform import state
 from harness.platform.seed import demo_products
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600), pytest.mark.xdist_group("games-in-a-row")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600), pytest.mark.xdist_group("games")]
 
 # Short warm-up under load, no round, short cool-down: about 15 s a game.
 TINY_PROFILE = """\
