@@ -2,8 +2,9 @@
 
     python scripts/suite_soak.py --runs 3 --hog-runs 1
 
-Each run clones the repository's committed HEAD into a new directory, runs `make test`
-there (bootstrap included, as CI does) and prints one line: exit code, wall time of
+Each run clones the repository into a new directory at the commit that was HEAD when
+the soak started, runs `make test` there (bootstrap included, as CI does) and prints
+one line: exit code, wall time of
 `make test` and of pytest alone, and the test counts. Runs with a hog have
 `stress-ng --cpu 1` (Debian) running alongside for their whole duration. A summary
 follows; the exit code is 0 only if every run was green.
@@ -66,11 +67,16 @@ def parse_pytest(log_text: str) -> tuple[float | None, dict[str, int]]:
     return float(last["seconds"]), counts
 
 
-def one_run(index: int, hog: bool, workdir: Path) -> RunResult:
+def one_run(index: int, hog: bool, workdir: Path, revision: str) -> RunResult:
     clone = workdir / f"run-{index}"
     subprocess.run(
         ["git", "clone", "--quiet", str(REPO), str(clone)], check=True, capture_output=True
     )
+    # Every run tests the revision the soak started on, whatever is committed meanwhile.
+    subprocess.run(
+        ["git", "checkout", "--quiet", "--detach", revision],
+        cwd=clone, check=True, capture_output=True,
+    )  # fmt: skip
     log = workdir / f"run-{index}.log"
     hog_process = None
     if hog:
@@ -116,16 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("stress-ng is not installed (Debian package stress-ng; `make bootstrap`)")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="suite-soak-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-        check=True,
+    revision = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
+    head = revision[:7]
     print(f"suite soak of {head}: {args.runs} runs, {args.hog_runs} beside a CPU hog; {workdir}")
     results = []
     for index in range(1, args.runs + 1):
         hog = index > args.runs - args.hog_runs
         print(f"run {index}/{args.runs} started (hog={'yes' if hog else 'no'})", flush=True)
-        result = one_run(index, hog, workdir)
+        result = one_run(index, hog, workdir, revision)
         results.append(result)
         print(result.line(args.runs), flush=True)
         if not args.keep_clones:
