@@ -36,13 +36,13 @@ SHARED_PLATFORM_FIXTURES = frozenset({"local_platform", "control", "shop"})
 
 
 # The suite plays judged games (group "games") beside its other tests. Those tests run
-# at the lowest priority but one, so on a 2-core machine the game gets the CPU first, as
-# it would on a machine of its own, and the rest of the suite runs on what it leaves: a
-# verdict must not blame the release for the suite's load. A real neighbour (the soak's
-# CPU hog) still competes with the game at equal priority. Children inherit the niceness
-# they are spawned with (a session platform keeps its own).
+# nicer (a tenth of the game's CPU weight), so on a 2-core machine the game gets the CPU
+# first, as it would on a machine of its own, and the rest of the suite runs mostly on
+# what it leaves: a verdict must not blame the release for the suite's load. A real
+# neighbour (the soak's CPU hog) still competes with the game at equal priority.
+# Children inherit the niceness they are spawned with (a session platform keeps its own).
 JUDGED_GAMES_GROUP = "games"
-BACKGROUND_NICENESS = 15
+BACKGROUND_NICENESS = 10
 
 
 @pytest.fixture(autouse=True)

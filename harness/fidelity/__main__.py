@@ -4,7 +4,7 @@ missed per mutant and the false fails among the clean games.
 
     python -m harness.fidelity                     # every mutant and 2 clean smoke games
     python -m harness.fidelity --clean 10 --mutants none
-    python -m harness.fidelity --mutants money-charges-recorded-failed --profile standard
+    python -m harness.fidelity --mutants captures-recorded-failed --profile standard
 """
 
 from __future__ import annotations

@@ -19,12 +19,17 @@ import httpx
 import pytest
 
 from harness.platform.processes import pid_alive, port_in_use
+from harness.platform.supervisor import STOP_GRACE
 from tests.waiting import holds_for, wait_until
 
 pytestmark = pytest.mark.slow
 
 SUBSET = "product-service,prometheus,alertmanager"
 ROOT = Path(__file__).resolve().parents[3]
+# `harness up` stops its components layer by layer in reverse dependency order, each
+# layer given STOP_GRACE before SIGKILL: the deadline for a whole stop follows from that
+# (at most one layer per component), plus the harness' own exit on a busy machine.
+STOP_WITHIN_S = len(SUBSET.split(",")) * STOP_GRACE + 30
 
 
 def harness(*args: str, state: Path, timeout: float = 90) -> subprocess.CompletedProcess[str]:
@@ -97,7 +102,7 @@ def test_stopping_the_harness_leaves_no_child_and_no_port(tmp_path, sig):
     pids, ports = component_pids_and_ports(run_dir)
     assert len(pids) == 5 and all(pid_alive(pid) for pid in pids)
     process.send_signal(sig)
-    output, _ = process.communicate(timeout=30)
+    output, _ = process.communicate(timeout=STOP_WITHIN_S)
     assert process.returncode == 0, output
     assert "stopped" in output
     assert_all_gone(pids, ports)
@@ -211,5 +216,5 @@ def test_control_api_requires_the_token(tmp_path):
         assert httpx.get(control["url"] + "/api/components", headers=good).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        process.communicate(timeout=STOP_WITHIN_S)
     assert os.path.exists(run_dir / "logs" / "prometheus.log")
