@@ -55,8 +55,8 @@ def generate_check(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Every test, the slow ones (real platform, Prometheus, game days) included, on two
     workers, one per core. Each xdist group stays on one worker: the shared-platform
-    tests, the chaos experiments, each slow module, and the judged games (one at a time,
-    and first on the CPU: tests/conftest.py). A third worker was tried: the contention
+    tests, the chaos experiments, each slow module, and the judged games (one at a
+    time). A third worker was tried: the contention
     made every slow test slower and the suite longer (13 min 56 s against 12 min 18 s)."""
     session.run(PY, "-m", "pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
 

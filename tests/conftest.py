@@ -35,25 +35,6 @@ SERVER_FIXTURES = frozenset(
 SHARED_PLATFORM_FIXTURES = frozenset({"local_platform", "control", "shop"})
 
 
-# The suite plays judged games (group "games") beside its other tests. Those tests run
-# nicer (a tenth of the game's CPU weight), so on a 2-core machine the game gets the CPU
-# first, as it would on a machine of its own, and the rest of the suite runs mostly on
-# what it leaves: a verdict must not blame the release for the suite's load. A real
-# neighbour (the soak's CPU hog) still competes with the game at equal priority.
-# Children inherit the niceness they are spawned with (a session platform keeps its own).
-JUDGED_GAMES_GROUP = "games"
-BACKGROUND_NICENESS = 10
-
-
-@pytest.fixture(autouse=True)
-def judged_games_get_the_cpu_first(request: pytest.FixtureRequest) -> None:
-    if os.geteuid() != 0:
-        return  # only root may lower a niceness again
-    group = request.node.get_closest_marker("xdist_group")
-    judged = group is not None and JUDGED_GAMES_GROUP in group.args
-    os.setpriority(os.PRIO_PROCESS, 0, 0 if judged else BACKGROUND_NICENESS)
-
-
 # First: xdist reads the groups in its own hook of the same name.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
