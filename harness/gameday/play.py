@@ -22,6 +22,7 @@ from harness.gameday.platform_handle import PlatformHandle
 from harness.gameday.profile import PROJECT_ROOT, GameProfile
 from harness.gameday.progress import PhaseProgress
 from harness.gameday.testdata import reset_test_data
+from harness.platform.processes import take_stop_signals
 from harness.platform.topology import SERVICES
 from reports.record import GameRecord
 
@@ -80,8 +81,7 @@ class StopSignals:
 
     def install(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, self._handle)
+            take_stop_signals(self._handle)
 
     def hold(self) -> None:
         """From now on a signal only says the game is already stopping: the clean-up

@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Any
 
 from harness.platform import monitoring, state
-from harness.platform.processes import PortTaken, port_in_use, wait_until_gone
+from harness.platform.processes import PortTaken, port_in_use, take_stop_signals, wait_until_gone
 from harness.platform.seed import SeedError, seed
 from harness.platform.supervisor import Platform, PlatformError, Progress
 from harness.platform.topology import (
@@ -150,7 +150,7 @@ def run_foreground(
     With ``free_ports``, a start that lost a port to another process is tried again on
     new free ports (up to three times)."""
     refuse_if_running(state_dir)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop the same way as Ctrl-C
+    take_stop_signals(_raise_interrupt)  # SIGTERM stops the same way as Ctrl-C
     started = time.monotonic()
 
     def progress(component: str, message: str) -> None:

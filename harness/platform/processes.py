@@ -21,6 +21,7 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import IO, TypeVar
 
 T = TypeVar("T")
@@ -70,6 +71,20 @@ def spawn(
         preexec_fn=_SET_PARENT_DEATH_SIGNAL,
         close_fds=True,
     )
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def take_stop_signals(handler: Callable[[int, FrameType | None], None]) -> None:
+    """Handle SIGINT and SIGTERM with ``handler``, whatever state the parent left them in.
+
+    A background job of a non-interactive shell starts with SIGINT ignored, and a signal
+    the parent had blocked stays blocked across exec: either way Ctrl-C or `kill -INT`
+    would never reach a long-running foreground command. Call from the main thread."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, handler)
 
 
 def signal_group(process: subprocess.Popen[bytes], sig: int) -> None:

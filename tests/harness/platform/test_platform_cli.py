@@ -42,7 +42,9 @@ def harness(*args: str, state: Path, timeout: float = 90) -> subprocess.Complete
     )
 
 
-def start_foreground(state: Path, *extra: str) -> subprocess.Popen[str]:
+def start_foreground(
+    state: Path, *extra: str, stop_signals_disabled: bool = False
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "harness", "up", "--free-ports", "--only", SUBSET,
          "--state-dir", str(state), *extra],
@@ -50,7 +52,45 @@ def start_foreground(state: Path, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
+        preexec_fn=_disable_stop_signals if stop_signals_disabled else None,
     )  # fmt: skip
+
+
+def _disable_stop_signals() -> None:
+    """What a parent can hand down: SIGINT ignored (a background job of a script) and both
+    stop signals blocked."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def stop(process: subprocess.Popen[str], sig: int) -> str:
+    """Send ``sig`` and collect the output; a process that does not stop in time is
+    failed with the state of its signals and threads, which says where it is stuck."""
+    process.send_signal(sig)
+    try:
+        output, _ = process.communicate(timeout=STOP_WITHIN_S)
+    except subprocess.TimeoutExpired as exc:
+        where = _signal_and_thread_state(process.pid)
+        process.kill()
+        output = exc.output.decode() if isinstance(exc.output, bytes) else exc.output or ""
+        pytest.fail(
+            f"harness up did not stop within {STOP_WITHIN_S:g}s of {signal.Signals(sig).name}\n"
+            f"{where}\noutput:\n{output}"
+        )
+    return output
+
+
+def _signal_and_thread_state(pid: int) -> str:
+    proc = Path(f"/proc/{pid}")
+    lines = [
+        line
+        for line in (proc / "status").read_text().splitlines()
+        if line.startswith(("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"))
+    ]
+    for task in sorted((proc / "task").iterdir()):
+        name = (task / "comm").read_text().strip()
+        lines.append(f"thread {task.name} {name}: waiting in {(task / 'wchan').read_text()}")
+    return "\n".join(lines)
 
 
 def wait_ready(state: Path, process: subprocess.Popen[str], within: float = 60) -> Path:
@@ -101,12 +141,21 @@ def test_stopping_the_harness_leaves_no_child_and_no_port(tmp_path, sig):
     run_dir = wait_ready(tmp_path, process)
     pids, ports = component_pids_and_ports(run_dir)
     assert len(pids) == 5 and all(pid_alive(pid) for pid in pids)
-    process.send_signal(sig)
-    output, _ = process.communicate(timeout=STOP_WITHIN_S)
+    output = stop(process, sig)
     assert process.returncode == 0, output
     assert "stopped" in output
     assert_all_gone(pids, ports)
     assert not (tmp_path / "platform.json").exists()
+
+
+def test_ctrl_c_stops_the_harness_even_if_its_parent_disabled_the_stop_signals(tmp_path):
+    """Started as a background job of a script (SIGINT ignored) by a parent whose stop
+    signals were blocked, `harness up` must still stop on SIGINT."""
+    process = start_foreground(tmp_path, "--no-seed", stop_signals_disabled=True)
+    wait_ready(tmp_path, process)
+    output = stop(process, signal.SIGINT)
+    assert process.returncode == 0, output
+    assert "stopping..." in output
 
 
 def test_a_killed_harness_takes_its_children_with_it(tmp_path):
@@ -215,6 +264,5 @@ def test_control_api_requires_the_token(tmp_path):
         good = {"Authorization": f"Bearer {control['token']}"}
         assert httpx.get(control["url"] + "/api/components", headers=good).status_code == 200
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=STOP_WITHIN_S)
+        stop(process, signal.SIGINT)
     assert os.path.exists(run_dir / "logs" / "prometheus.log")
