@@ -56,9 +56,13 @@ def tests(session: nox.Session) -> None:
     """Every test, the slow ones (real platform, Prometheus, game days) included, on two
     workers, one per core. Each xdist group stays on one worker: the shared-platform
     tests, the chaos experiments, each slow module, and the judged games (one at a
-    time). A third worker was tried: the contention
+    time). The longest groups are handed out first (tests/conftest.py orders them; xdist's
+    own reordering by test count would start them last). A third worker was tried: the contention
     made every slow test slower and the suite longer (13 min 56 s against 12 min 18 s)."""
-    session.run(PY, "-m", "pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
+    session.run(
+        PY, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder",
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session

@@ -33,6 +33,9 @@ SERVER_FIXTURES = frozenset(
 # Tests on the session's shared platform run on one xdist worker (`--dist loadgroup`):
 # one platform for all of them, started once.
 SHARED_PLATFORM_FIXTURES = frozenset({"local_platform", "control", "shop"})
+# The longest groups go out first (the nox session turns off xdist's reordering by test
+# count), so that no worker starts a five-minute group while the other runs dry.
+LONGEST_GROUPS_FIRST = ("games", "stop-games", "shared-platform", "chaos-platform")
 
 
 # First: xdist reads the groups in its own hook of the same name.
@@ -47,6 +50,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif item.get_closest_marker("slow") is not None:
             # A slow module's tests share its module-scoped servers: one worker, one start.
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    items.sort(key=_longest_first)
     unmarked = [
         item.nodeid
         for item in items
@@ -58,3 +62,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "tests that start servers must be marked slow (pytest.mark.slow): "
             + ", ".join(unmarked)
         )
+
+
+def _longest_first(item: pytest.Item) -> int:
+    """Known long groups in their order, then the other slow modules, then the rest."""
+    marker = item.get_closest_marker("xdist_group")
+    name = None if marker is None else marker.args[0] if marker.args else marker.kwargs.get("name")
+    if name in LONGEST_GROUPS_FIRST:
+        return LONGEST_GROUPS_FIRST.index(name)
+    if item.get_closest_marker("slow") is not None:
+        return len(LONGEST_GROUPS_FIRST)
+    return len(LONGEST_GROUPS_FIRST) + 1
