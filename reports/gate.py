@@ -339,6 +339,18 @@ def _recovery(game_round: RoundResult, policy: Policy) -> Objective:
         )  # fmt: skip
     if not rec.recovered or rec.recovery_s is None:
         stuck = [s.slug for s in rec.by_slo if not s.recovered]
+        if rec.watched_s is not None and rec.watched_s < rec.max_recovery_s:
+            # The game moved on before the allowance ran out: the round was not given the
+            # time it may take, so its recovery is unknown, not failed.
+            return _objective(
+                "inconclusive",
+                settings.weight,
+                settings.key,
+                display=f"not back within the {rec.watched_s:.0f} s before the next fault "
+                f"({', '.join(stuck)}), short of its {rec.max_recovery_s:g} s allowance: "
+                "lengthen pause_between_rounds_s",
+                **common,
+            )
         return _objective(
             "fail",
             settings.weight,

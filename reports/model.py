@@ -119,6 +119,11 @@ class RecoveryResult(BaseModel):
     )
     max_recovery_s: float
     window_s: float
+    watched_s: float | None = Field(
+        default=None,
+        description="how long after the fault its recovery could be watched (until the next "
+        "fault or the end of the game)",
+    )
     slos: list[str] = Field(
         default_factory=list, description="SLOs the fault hit (above budget during the fault)"
     )

@@ -328,12 +328,15 @@ def recovery(
     significantly): fault end -> the start of the first rate window, ending after the
     fault, that no longer burns it. The round recovers when every hit SLO does; the
     windows must end by ``window_end`` (the next fault), so no other fault is measured."""
+    fault_start, fault_end = fault_window(game_round)
     base = RecoveryResult(
-        available=False, max_recovery_s=game_round.max_recovery_seconds, window_s=window_s
+        available=False,
+        max_recovery_s=game_round.max_recovery_seconds,
+        window_s=window_s,
+        watched_s=max(0.0, window_end - fault_end),
     )
     if timeline is None or not timeline.series:
         return base
-    fault_start, fault_end = fault_window(game_round)
     by_slo = []
     for series in timeline.series:
         budget = budgets[series.slug]

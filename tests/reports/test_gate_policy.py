@@ -217,3 +217,31 @@ def test_gate_command_exit_codes(
     path.write_text('{"schema_version": 2, "run_id": 3}')
     assert main(["gate", str(path)]) == 2
     assert "field" in capsys.readouterr().err
+
+
+def test_a_recovery_cut_short_by_the_next_fault_is_inconclusive_not_failed(clean: Report) -> None:
+    kill = clean.rounds[0]
+    stuck = kill.recovery.model_copy(
+        update={
+            "recovered": False,
+            "recovery_s": None,
+            "by_slo": [s.model_copy(update={"recovered": False}) for s in kill.recovery.by_slo],
+        }
+    )
+    kill.recovery = stuck.model_copy(update={"watched_s": stuck.max_recovery_s / 2})
+    cut_short = gate.evaluate(clean, load_policy(POLICY), None)
+    recovery = objective_of(cut_short, "recovery:kill-product-service")
+    assert recovery.status == "inconclusive"
+    assert "lengthen pause_between_rounds_s" in recovery.display
+    assert cut_short.verdict == "inconclusive" and cut_short.exit_code() == 1
+
+    kill.recovery = stuck.model_copy(update={"watched_s": stuck.max_recovery_s + 30})
+    watched_long_enough = gate.evaluate(clean, load_policy(POLICY), None)
+    recovery = objective_of(watched_long_enough, "recovery:kill-product-service")
+    assert recovery.status == "fail" and "not recovered" in recovery.display
+    assert watched_long_enough.verdict == "fail"
+
+
+def objective_of(result: gate.GateResult, objective_id: str) -> Objective:
+    assert result.evaluation is not None
+    return next(o for o in result.evaluation.objectives if o.id == objective_id)
