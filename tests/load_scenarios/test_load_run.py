@@ -49,8 +49,11 @@ def test_mixed_personas_within_thresholds_exit_zero(local_platform: Platform, tm
     names = {row.key for row in result.requests}
     assert result.exit_code == 0, (result.violations, (tmp_path / "locust.log").read_text())
     assert result.violations == []
-    # Shoppers browse and buy, the admin edits the catalog; ids are grouped by name=.
-    assert {"GET /products/[id]", "POST /orders", "PATCH /products/[id]"} <= names
+    # Shoppers browse and buy, the admin edits the catalog; ids are grouped by name=. The
+    # admin picks a reprice (2 in 3) or a restock (1 in 3) every 3-6 s: in 14 s either
+    # may be the only one it made, so the test asks for an edit, not for a particular one.
+    assert {"GET /products/[id]", "POST /orders"} <= names
+    assert {"PATCH /products/[id]", "PUT /products/[id]/stock"} & names, names
     assert not any(name.count("-") >= 4 for name in names), "an id leaked into a request name"
     assert "SAGA order placed -> terminal" in names
     assert result.total is not None and result.total.requests > 30
