@@ -35,7 +35,7 @@ def clean(report: Report) -> Report:
     return fixed
 
 
-def objective(report: Report, objective_id: str) -> Objective:
+def objective(report: Report | gate.GateResult, objective_id: str) -> Objective:
     assert report.evaluation is not None
     return next(o for o in report.evaluation.objectives if o.id == objective_id)
 
@@ -230,18 +230,13 @@ def test_a_recovery_cut_short_by_the_next_fault_is_inconclusive_not_failed(clean
     )
     kill.recovery = stuck.model_copy(update={"watched_s": stuck.max_recovery_s / 2})
     cut_short = gate.evaluate(clean, load_policy(POLICY), None)
-    recovery = objective_of(cut_short, "recovery:kill-product-service")
+    recovery = objective(cut_short, "recovery:kill-product-service")
     assert recovery.status == "inconclusive"
     assert "lengthen pause_between_rounds_s" in recovery.display
     assert cut_short.verdict == "inconclusive" and cut_short.exit_code() == 1
 
     kill.recovery = stuck.model_copy(update={"watched_s": stuck.max_recovery_s + 30})
     watched_long_enough = gate.evaluate(clean, load_policy(POLICY), None)
-    recovery = objective_of(watched_long_enough, "recovery:kill-product-service")
+    recovery = objective(watched_long_enough, "recovery:kill-product-service")
     assert recovery.status == "fail" and "not recovered" in recovery.display
     assert watched_long_enough.verdict == "fail"
-
-
-def objective_of(result: gate.GateResult, objective_id: str) -> Objective:
-    assert result.evaluation is not None
-    return next(o for o in result.evaluation.objectives if o.id == objective_id)
