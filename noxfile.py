@@ -58,10 +58,11 @@ def tests(session: nox.Session) -> None:
     tests, the chaos experiments, each slow module, and the judged games (one at a
     time). The longest groups are handed out first (tests/conftest.py orders them; xdist's
     own reordering by test count would start them last). A third worker was tried: the contention
-    made every slow test slower and the suite longer (13 min 56 s against 12 min 18 s)."""
+    made every slow test slower and the suite longer (13 min 56 s against 12 min 18 s).
+    The 25 slowest setups, calls and teardowns close the output: where the time goes."""
     session.run(
         PY, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder",
-        *session.posargs,
+        "--durations", "25", *session.posargs,
     )  # fmt: skip
 
 
