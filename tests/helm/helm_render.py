@@ -38,6 +38,13 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "postgresql": {
             "auth": {"existingSecret": "platform-db", "secretKeys": {"userPasswordKey": "pw"}}
         },
+        "rateLimit": {
+            "storage": {"existingSecret": "platform-rate-limit", "existingSecretKey": "redis-url"}
+        },
+    },
+    "external-rate-limit-store": {
+        "rateLimit": {"storage": {"url": "rediss://:s3cret@counts.internal:6380/2", "port": 6380}},
+        "networkPolicy": {"rateLimitStoreTo": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]},
     },
 }
 

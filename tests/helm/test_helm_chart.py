@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -40,6 +41,8 @@ PLATFORM = [
     "payment-service",
     "payment-provider",
 ]
+# The bundled store of the gateway's rate limit counts.
+REDIS = "rate-limit-redis"
 # Lint cannot see the Bitnami dependencies: they are fetched by `helm dependency build`,
 # which needs the network. Any other warning fails the test.
 ALLOWED_LINT_WARNINGS = {"chart directory is missing these dependencies: postgresql,kafka"}
@@ -120,10 +123,11 @@ def test_crd_schemas_reject_what_the_operator_rejects() -> None:
 
 def test_defaults_yield_the_platform_objects(render: Render) -> None:
     objects = render({})
+    workloads = {full(c) for c in [*PLATFORM, "probe-runner"]}
     deployments = {d["metadata"]["name"] for d in of_kind(objects, "Deployment")}
-    assert deployments == {full(c) for c in [*PLATFORM, "probe-runner"]}
+    assert deployments == workloads | {full(REDIS)}
     assert {s["metadata"]["name"] for s in of_kind(objects, "Service")} == deployments
-    assert {m["metadata"]["name"] for m in of_kind(objects, "ServiceMonitor")} == deployments
+    assert {m["metadata"]["name"] for m in of_kind(objects, "ServiceMonitor")} == workloads
     assert [h["metadata"]["name"] for h in of_kind(objects, "HorizontalPodAutoscaler")] == [
         full("gateway")
     ]
@@ -168,7 +172,12 @@ def test_every_deployment_is_probed_limited_hardened_served_and_fenced(
                 assert name == full("locust-worker")
                 continue
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-                assert container[probe]["httpGet"]["port"] in ports, (name, probe)
+                handler = container[probe]
+                target = handler.get("httpGet") or handler.get("tcpSocket")
+                if target:
+                    assert target["port"] in ports, (name, probe)
+                else:
+                    assert handler["exec"]["command"], (name, probe)
             matching = [
                 s
                 for s in services
@@ -214,7 +223,10 @@ def test_network_policies_allow_only_the_saga_paths(render: Render) -> None:
     assert ingress_components(policy["product-service"]) == {"gateway", "order-service"}
     assert ingress_components(policy["payment-provider"]) == {"payment-service"}
     assert ingress_components(policy["user-service"]) == set(PLATFORM) - {"user-service"}
-    assert egress_components(policy["gateway"]) == set(PLATFORM) - {"gateway", "payment-provider"}
+    assert egress_components(policy["gateway"]) == set(PLATFORM) - {
+        "gateway",
+        "payment-provider",
+    } | {REDIS}
     assert egress_components(policy["order-service"]) == {"product-service", "user-service"}
     assert egress_components(policy["payment-service"]) == {"payment-provider", "user-service"}
     assert egress_components(policy["probe-runner"]) == {"gateway"}
@@ -270,24 +282,140 @@ def test_connection_settings_flow_into_the_services(render: Render) -> None:
         "GATEWAY_ORDER_URL",
         "GATEWAY_PAYMENT_URL",
         "GATEWAY_JWKS_URL",
+        "GATEWAY_RATE_LIMIT_STORAGE_URL",
     }
     probes = env_of(render({}), "probe-runner")
     assert probes["PROBES_GATEWAY_URL"] == f"http://{full('gateway')}:8000"
 
 
+def secret_value(objects: list[Manifest], name: str, key: str) -> str:
+    return base64.b64decode(named(objects, "Secret", name)["data"][key]).decode()
+
+
+def egress_ports(policy: Manifest) -> set[int]:
+    return {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]}
+
+
+def bundled_redis(objects: list[Manifest]) -> list[Manifest]:
+    return [obj for obj in objects if obj["metadata"]["name"] == full(REDIS)]
+
+
 def test_gateway_replicas_share_their_rate_limit_counts_when_given_a_store(
     render: Render,
 ) -> None:
-    alone = env_of(render({}), "gateway")
-    assert alone["GATEWAY_RATE_LIMIT"] == "50/second;1000/minute"
-    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in alone
-    shared = env_of(
-        render({"rateLimit": {"limits": "5/second", "storageUrl": "redis://redis:6379/0"}}),
-        "gateway",
+    objects = render({})
+    gateway = env_of(objects, "gateway")
+    assert gateway["GATEWAY_RATE_LIMIT"] == "50/second;1000/minute"
+    # The URL may carry a password: it comes from a Secret, never the ConfigMap.
+    gateway_config = named(objects, "ConfigMap", full("gateway"))["data"]
+    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in gateway_config
+    assert gateway["GATEWAY_RATE_LIMIT_STORAGE_URL"]["secretKeyRef"] == {
+        "name": full("rate-limit-store"),
+        "key": "url",
+    }
+    assert secret_value(objects, full("rate-limit-store"), "url") == (
+        f"redis://{full(REDIS)}:6379/0"
     )
-    assert shared["GATEWAY_RATE_LIMIT"] == "5/second"
-    assert shared["GATEWAY_RATE_LIMIT_STORAGE_URL"] == "redis://redis:6379/0"
-    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in env_of(render({}), "order-service")
+    service = named(objects, "Service", full(REDIS))
+    assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(6379, "redis")]
+    redis_pod = named(objects, "Deployment", full(REDIS))["spec"]["template"]
+    assert selects(service["spec"]["selector"], redis_pod["metadata"]["labels"])
+    assert redis_pod["spec"]["containers"][0]["image"] == "redis:7.4-alpine"
+    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in env_of(objects, "order-service")
+
+    gateway_policy = named(objects, "NetworkPolicy", full("gateway"))
+    to_redis = [
+        rule
+        for rule in gateway_policy["spec"]["egress"]
+        for peer in rule.get("to", [])
+        if peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component")
+        == REDIS
+    ]
+    assert [[p["port"] for p in rule["ports"]] for rule in to_redis] == [[6379]]
+    redis_policy = named(objects, "NetworkPolicy", full(REDIS))
+    # Every ingress rule names its sources: none admits any pod.
+    assert all(rule.get("from") for rule in redis_policy["spec"]["ingress"])
+    assert ingress_components(redis_policy) == {"gateway"}
+    assert {p["port"] for r in redis_policy["spec"]["ingress"] for p in r["ports"]} == {6379}
+    assert redis_policy["spec"]["egress"] == []
+
+
+def test_an_external_store_from_an_existing_secret_replaces_the_bundled_redis(
+    render: Render,
+) -> None:
+    objects = render(SCENARIOS["existing-secrets"])
+    assert env_of(objects, "gateway")["GATEWAY_RATE_LIMIT_STORAGE_URL"]["secretKeyRef"] == {
+        "name": "platform-rate-limit",
+        "key": "redis-url",
+    }
+    assert bundled_redis(objects) == []
+    gateway_policy = named(objects, "NetworkPolicy", full("gateway"))
+    assert 6379 in egress_ports(gateway_policy)
+    assert REDIS not in egress_components(gateway_policy)
+
+
+def test_an_external_store_url_is_kept_in_a_secret_and_its_port_opened(render: Render) -> None:
+    objects = render(SCENARIOS["external-rate-limit-store"])
+    url = "rediss://:s3cret@counts.internal:6380/2"
+    assert secret_value(objects, full("rate-limit-store"), "url") == url
+    assert url not in json.dumps(of_kind(objects, "ConfigMap"))
+    assert bundled_redis(objects) == []
+    store_rules = [
+        rule
+        for rule in named(objects, "NetworkPolicy", full("gateway"))["spec"]["egress"]
+        if rule["ports"] == [{"protocol": "TCP", "port": 6380}]
+    ]
+    assert [rule.get("to") for rule in store_rules] == [[{"ipBlock": {"cidr": "10.20.0.0/16"}}]]
+
+
+NO_BUNDLED_REDIS = {"redis": {"enabled": False}}
+
+
+@pytest.mark.parametrize(
+    ("gateway_values", "replicas"),
+    [
+        ({}, 6),  # the default: autoscaling up to 6
+        ({"replicas": 3, "autoscaling": {"enabled": False}}, 3),
+        ({"replicas": 1, "autoscaling": {"enabled": True, "minReplicas": 1}}, 6),
+    ],
+)
+def test_several_gateway_replicas_without_a_store_fail_the_render(
+    render: Render, gateway_values: dict[str, Any], replicas: int
+) -> None:
+    values = {"rateLimit": NO_BUNDLED_REDIS, "services": {"gateway": gateway_values}}
+    with pytest.raises(helm.HelmRenderError) as caught:
+        render(values)
+    assert (
+        f"rateLimit: the gateway may run {replicas} replicas but they share no rate limit store"
+        in str(caught.value)
+    )
+    assert "rateLimit.perReplicaCounting=true" in str(caught.value)
+
+
+def test_counting_per_replica_is_a_choice_the_values_must_state(
+    render: Render, render_raw: Callable[[dict[str, Any] | None], dict[str, str]]
+) -> None:
+    per_replica = {"rateLimit": {"perReplicaCounting": True}}
+    chosen = render(per_replica)
+    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in env_of(chosen, "gateway")
+    notes = render_raw(per_replica)["commerce-platform/templates/NOTES.txt"]
+    assert "each of up to 6 gateway replicas grants a client the whole rate limit" in notes
+    assert bundled_redis(chosen) == []
+    secrets = {secret["metadata"]["name"] for secret in of_kind(chosen, "Secret")}
+    assert full("rate-limit-store") not in secrets
+
+    both = {"perReplicaCounting": True, "storage": {"url": "redis://counts:6379/0"}}
+    with pytest.raises(helm.HelmRenderError, match=r"rateLimit\.perReplicaCounting=true asks for"):
+        render({"rateLimit": both})
+
+
+def test_a_single_gateway_needs_no_store(render: Render) -> None:
+    single = {"replicas": 1, "autoscaling": {"enabled": False}}
+    objects = render({"rateLimit": NO_BUNDLED_REDIS, "services": {"gateway": single}})
+    assert named(objects, "Deployment", full("gateway"))["spec"]["replicas"] == 1
+    assert "GATEWAY_RATE_LIMIT_STORAGE_URL" not in env_of(objects, "gateway")
+    assert bundled_redis(objects) == []
+    assert 6379 not in egress_ports(named(objects, "NetworkPolicy", full("gateway")))
 
 
 def test_existing_secrets_replace_the_chart_secrets(render: Render) -> None:
@@ -328,7 +456,7 @@ def test_chart_renders_without_generated_files(tmp_path: Path, manifests_of: Any
     assert not [
         c for c in of_kind(objects, "ConfigMap") if "grafana_dashboard" in c["metadata"]["labels"]
     ]
-    assert len(of_kind(objects, "Deployment")) == 7
+    assert len(of_kind(objects, "Deployment")) == 8  # the seven workloads and Redis
 
 
 def test_chart_renders_the_generated_files_it_ships(manifests_of: Any) -> None:

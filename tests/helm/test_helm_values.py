@@ -19,7 +19,12 @@ from helm_render import CHART, NAMESPACE, RELEASE
         ({"image": {"repository": None}}, "at '/image': missing property 'repository'"),
         ({"replicas": 3}, "additional properties 'replicas' not allowed"),
         ({"auth": {"adminToken": "short"}}, "at '/auth/adminToken': minLength"),
-        ({"rateLimit": {"storageUrl": "memcached://x:11211"}}, "at '/rateLimit/storageUrl'"),
+        (
+            {"rateLimit": {"storage": {"url": "memcached://x:11211"}}},
+            "at '/rateLimit/storage/url'",
+        ),
+        ({"rateLimit": {"storageUrl": "redis://x:6379"}}, "'storageUrl' not allowed"),
+        ({"rateLimit": {"redis": {"maxMemory": "48 MB"}}}, "at '/rateLimit/redis/maxMemory'"),
         ({"kafka": {"external": {"bootstrapServers": "kafka"}}}, "bootstrapServers"),
         ({"postgresql": {"auth": {"password": "p@ss/word"}}}, "at '/postgresql/auth/password'"),
         (

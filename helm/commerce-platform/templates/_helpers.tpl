@@ -176,9 +176,6 @@ probe-runner:
 {{- end -}}
 {{- if eq .component "gateway" -}}
 {{- $_ := set $env "GATEWAY_RATE_LIMIT" $root.Values.rateLimit.limits -}}
-{{- with $root.Values.rateLimit.storageUrl -}}
-{{- $_ := set $env "GATEWAY_RATE_LIMIT_STORAGE_URL" . -}}
-{{- end -}}
 {{- end -}}
 {{- range $name, $value := $values.env -}}
 {{- $_ := set $env $name (toString $value) -}}
@@ -258,6 +255,77 @@ URL can refer to it with $(DATABASE_PASSWORD). (dict "root" $ "component" "order
     secretKeyRef:
       name: {{ include "commerce-platform.adminSecretName" .root }}
       key: {{ include "commerce-platform.adminSecretKey" .root }}
+{{- end -}}
+
+{{/* The most gateway replicas that may run at once. */}}
+{{- define "commerce-platform.gatewayMaxReplicas" -}}
+{{- $gateway := .Values.services.gateway -}}
+{{- ternary $gateway.autoscaling.maxReplicas $gateway.replicas $gateway.autoscaling.enabled | int -}}
+{{- end -}}
+
+{{/*
+Where the gateway replicas keep their rate limit counts: "external", "bundled" (the
+chart's Redis) or "" (each replica alone). Fails when the gateway may run more than one
+replica and nothing shares the counts: each replica would grant a client the whole limit.
+*/}}
+{{- define "commerce-platform.rateLimitStore" -}}
+{{- $rateLimit := .Values.rateLimit -}}
+{{- $maxReplicas := include "commerce-platform.gatewayMaxReplicas" . | int -}}
+{{- if or $rateLimit.storage.url $rateLimit.storage.existingSecret -}}
+{{- if $rateLimit.perReplicaCounting -}}
+{{- fail "rateLimit.perReplicaCounting=true asks for no shared store, but rateLimit.storage names one: unset one of them" -}}
+{{- end -}}
+external
+{{- else if $rateLimit.perReplicaCounting -}}
+{{- else if $rateLimit.redis.enabled -}}
+bundled
+{{- else if gt $maxReplicas 1 -}}
+{{- fail (printf "rateLimit: the gateway may run %d replicas but they share no rate limit store, so each would grant a client the whole limit; set rateLimit.redis.enabled=true, rateLimit.storage.url or rateLimit.storage.existingSecret, or accept per-replica limits with rateLimit.perReplicaCounting=true" $maxReplicas) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "commerce-platform.rateLimitRedisName" -}}
+{{- include "commerce-platform.componentName" (dict "root" . "component" "rate-limit-redis") -}}
+{{- end -}}
+
+{{/* Secret and key holding the store's URL (it may carry a password). */}}
+{{- define "commerce-platform.rateLimitStoreSecretName" -}}
+{{- default (include "commerce-platform.componentName" (dict "root" . "component" "rate-limit-store")) .Values.rateLimit.storage.existingSecret -}}
+{{- end -}}
+
+{{- define "commerce-platform.rateLimitStoreSecretKey" -}}
+{{- if .Values.rateLimit.storage.existingSecret -}}{{ .Values.rateLimit.storage.existingSecretKey }}{{- else -}}url{{- end -}}
+{{- end -}}
+
+{{/* The gateway's env entry of the store URL; none when each replica counts alone. */}}
+{{- define "commerce-platform.rateLimitStoreEnv" -}}
+{{- if include "commerce-platform.rateLimitStore" . -}}
+- name: GATEWAY_RATE_LIMIT_STORAGE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "commerce-platform.rateLimitStoreSecretName" . }}
+      key: {{ include "commerce-platform.rateLimitStoreSecretKey" . }}
+{{- end -}}
+{{- end -}}
+
+{{/* The gateway's egress rule to the store: the bundled Redis pods, or the external port. */}}
+{{- define "commerce-platform.rateLimitStoreEgress" -}}
+{{- $store := include "commerce-platform.rateLimitStore" . -}}
+{{- if eq $store "bundled" -}}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "commerce-platform.selectorLabels" (dict "root" . "component" "rate-limit-redis") | nindent 10 }}
+  ports:
+    - {protocol: TCP, port: 6379}
+{{- else if eq $store "external" -}}
+- ports:
+    - {protocol: TCP, port: {{ .Values.rateLimit.storage.port }}}
+  {{- with .Values.networkPolicy.rateLimitStoreTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
 {{- end -}}
 
 {{/* Writable scratch space: the root filesystem is read-only. */}}

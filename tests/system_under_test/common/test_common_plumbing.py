@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
 from system_under_test.common.auth import JwksVerifier, TokenError
 from system_under_test.common.faults import FaultRegistry, FaultRule
-from system_under_test.common.http_client import BreakerState, CircuitBreaker, CircuitOpenError
+from system_under_test.common.http_client import (
+    BreakerState,
+    CircuitBreaker,
+    CircuitOpenError,
+    PeerClient,
+    upstream_failed,
+)
 from system_under_test.common.messaging.events import (
     CONSUMED_BY,
     EVENT_TYPES,
@@ -134,6 +143,78 @@ def test_failed_connections_open_the_breaker_whoever_asked() -> None:
     breaker = caller_aware_breaker("peer-e", min_failing_callers=3)
     fail(breaker, None, None, None)  # connection refused: no request was delivered
     assert breaker.state is BreakerState.OPEN
+
+
+CLIENT_MISTAKES = (400, 404, 409, 422, 429)
+UPSTREAM_FAILURES = (500, 502, 503, 504)
+# Far more distinct callers than min_failing_callers: the caller rule alone cannot keep
+# the breaker closed, only the classification of the answers can.
+CALLERS = [f"ip:10.0.0.{n}" for n in range(1, 11)]
+MIN_FAILING_CALLERS = 3
+
+status_upstream = FastAPI()
+
+
+@status_upstream.get("/status/{code}")
+async def answer_with(code: int) -> Response:
+    return Response(status_code=code)
+
+
+@asynccontextmanager
+async def peer_of_status_upstream(peer: str) -> AsyncIterator[PeerClient]:
+    """A PeerClient (its breaker and its 4xx/5xx rule) talking to an in-process upstream."""
+    client = PeerClient(
+        "svc",
+        peer,
+        "http://upstream",
+        failure_threshold=3,
+        min_failing_callers=MIN_FAILING_CALLERS,
+    )
+    await client.aclose()  # the socket-bound client it made; no server runs here
+    client.client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=status_upstream), base_url="http://upstream"
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def test_bad_requests_from_many_callers_never_open_the_breaker() -> None:
+    async with peer_of_status_upstream("peer-4xx") as peer:
+        for _ in range(5):
+            for caller in CALLERS:
+                for status in CLIENT_MISTAKES:
+                    response = await peer.request("GET", f"/status/{status}", caller=caller)
+                    assert response.status_code == status
+        assert peer.breaker.state is BreakerState.CLOSED
+
+
+@pytest.mark.parametrize("status", UPSTREAM_FAILURES)
+async def test_the_same_callers_meeting_upstream_failures_open_the_breaker(status: int) -> None:
+    answered: list[int] = []
+    async with peer_of_status_upstream(f"peer-{status}") as peer:
+        for caller in CALLERS:
+            try:
+                response = await peer.request("GET", f"/status/{status}", caller=caller)
+            except CircuitOpenError:
+                break
+            answered.append(response.status_code)
+        assert peer.breaker.state is BreakerState.OPEN
+    # Open once the third distinct caller failed; the callers after it were refused.
+    assert answered == [status] * MIN_FAILING_CALLERS
+
+
+@pytest.mark.parametrize(
+    ("status", "failed"),
+    [
+        *[(ok, False) for ok in (200, 201, 204, 301, 304)],
+        *[(mistake, False) for mistake in (400, 401, 403, 404, 408, 409, 413, 422, 429)],
+        *[(failure, True) for failure in (500, 501, 502, 503, 504)],
+    ],
+)
+def test_only_5xx_answers_say_the_upstream_failed(status: int, failed: bool) -> None:
+    assert upstream_failed(status) is failed
 
 
 def test_fault_rules_match_by_glob_and_method_and_spare_admin_paths() -> None:
