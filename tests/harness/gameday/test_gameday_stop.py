@@ -49,7 +49,7 @@ PHASES: dict[str, tuple[dict[str, Any], str]] = {
     "pause": ({"rounds": [ROUND, ROUND], "pause_between_rounds_s": 60}, "pause: 60s"),
     "cool-down": ({"rounds": [], "cooldown_s": 60}, "cool-down: 60s"),
     # Long enough a cool-down to freeze the broker and place an order in it.
-    "audit": ({"rounds": [], "cooldown_s": 15}, "integrity audit: waiting"),
+    "audit": ({"rounds": [], "cooldown_s": 10}, "integrity audit: waiting"),
 }
 GAME_TIMEOUT_S = 240
 
@@ -177,7 +177,7 @@ def test_a_signal_in_any_phase_stops_the_game_and_fails_the_gate(
         if phase == "audit":
             # Hold the saga: an order placed while the broker is frozen stays PENDING, so
             # the audit waits for it to settle.
-            game.wait_for_line("cool-down: 15s", within=60)
+            game.wait_for_line("cool-down: 10s", within=60)
             assert harness("pause", "kafka", state_dir=shared_platform).returncode == 0
             _place_an_order(platform.run_dir)
         game.wait_for_line(PHASES[phase][1], within=90)
