@@ -53,15 +53,17 @@ def generate_check(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every test, the slow ones (real platform, Prometheus, game days) included, on two
-    workers, one per core. Each xdist group stays on one worker: the shared-platform
-    tests, the chaos experiments, each slow module, and the judged games (one at a
-    time). The longest groups are handed out first (tests/conftest.py orders them; xdist's
-    own reordering by test count would start them last). A third worker was tried: the contention
-    made every slow test slower and the suite longer (13 min 56 s against 12 min 18 s).
+    """Every test, the slow ones (real platform, Prometheus, game days) included, on three
+    workers. Each xdist group stays on one worker: the shared-platform tests, the chaos
+    experiments, each slow module, and the judged games (one at a time). The longest
+    groups are handed out first (tests/conftest.py orders them; xdist's own reordering by
+    test count would start them last). The games group, about 6.5 minutes, mostly waits
+    on its game's clock and leaves the CPU to the other two workers; with two workers in
+    all it held one of them (pytest 517 s against 412 s with three, the judged games
+    passing with no bad latency event either way).
     The 25 slowest setups, calls and teardowns close the output: where the time goes."""
     session.run(
-        PY, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder",
+        PY, "-m", "pytest", "-n", "3", "--dist", "loadgroup", "--no-loadscope-reorder",
         "--durations", "25", *session.posargs,
     )  # fmt: skip
 
